@@ -15,6 +15,6 @@ __all__ = [
     "ModelError",
     "StanceError",
     "StoreError",
-    "load_codebook",
     "__version__",
+    "load_codebook",
 ]

@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stance.codebook import default_codebook_path, load_codebook, parse_codebook, render_html, render_text
+from stance.errors import CodebookError, LabelError
+
+
+def default_yaml() -> dict:
+    return yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
+
+
+def test_default_codebook_has_the_design_schema():
+    cb = load_codebook()
+    assert cb.dimension_names == ["posture", "intervention", "role", "voice", "topic"]
+    assert cb.dimension("posture").value_names == ["restraint", "escalation", "neutral", "not_applicable"]
+    assert cb.dimension("topic").multi and not cb.dimension("role").multi
+    for dim in cb.dimensions:
+        for value in dim.values:
+            assert value.definition and len(value.examples) >= 2, f"{dim.name}.{value.name}"
+    keys = [v.key for d in cb.dimensions for v in d.values]
+    assert len(keys) == len(set(keys)), "keys must be unique across the codebook"
+
+
+def test_validate_label_names_the_valid_values():
+    cb = load_codebook()
+    with pytest.raises(LabelError, match="unknown value 'hawk' for dimension 'posture'; valid: restraint, "
+                                         "escalation, neutral, not_applicable"):
+        cb.validate_label("posture", "hawk")
+    with pytest.raises(LabelError, match="unknown dimension 'mood'"):
+        cb.validate_label("mood", "x")
+    assert cb.validate_label("topic", "iran;russia-ukraine") == ["iran", "russia-ukraine"]
+    with pytest.raises(LabelError, match="takes one value"):
+        cb.validate_label("posture", ["restraint", "escalation"])
+
+
+def test_duplicate_key_and_missing_definition_are_all_reported():
+    data = default_yaml()
+    data["dimensions"][1]["values"][0]["key"] = "r"  # intervention.pro takes posture.restraint's key
+    data["dimensions"][2]["values"][0]["definition"] = ""
+    data["dimensions"][3]["values"].append({"name": "author", "key": "9", "definition": "again"})
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(yaml.safe_dump(data))
+    problems = info.value.problems
+    assert "duplicate key 'r': used by posture.restraint and intervention.pro" in problems
+    assert "role.claim: missing definition" in problems
+    assert "duplicate value voice.author" in problems
+    assert len(problems) == 3
+
+
+def test_duplicate_yaml_mapping_key_is_refused_with_its_line():
+    text = "version: '1'\nversion: '2'\ndimensions: []\n"
+    with pytest.raises(CodebookError, match=r"line 2: .*duplicate key 'version'"):
+        parse_codebook(text)
+
+
+def test_unreadable_codebooks(tmp_path: Path):
+    with pytest.raises(CodebookError, match="file not found"):
+        load_codebook(tmp_path / "missing.yaml")
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("version: '1'\nname: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(CodebookError, match="not UTF-8"):
+        load_codebook(bad)
+    with pytest.raises(CodebookError, match="mapping"):
+        parse_codebook("- just\n- a list\n")
+    with pytest.raises(CodebookError, match="invalid YAML"):
+        parse_codebook("version: [unclosed\n")
+
+
+def test_renderings_show_every_value_and_escape_markup():
+    data = default_yaml()
+    data["dimensions"][0]["values"][0]["examples"].append("<script>alert(1)</script>")
+    cb = parse_codebook(yaml.safe_dump(data))
+    text = render_text(cb)
+    page = render_html(cb)
+    for dim in cb.dimensions:
+        for value in dim.values:
+            assert f"[{value.key}] {value.name}" in text
+            assert value.name in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
