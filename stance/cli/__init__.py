@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import StanceError
 
 # Command modules, in the order their commands are listed in --help.
-MODULES = ("project", "annotate", "models", "score", "report")
+MODULES = ("project", "annotate", "labels", "models", "score", "report")
 
 
 class StanceGroup(click.Group):
