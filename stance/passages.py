@@ -14,7 +14,6 @@ from functools import lru_cache
 UNITS = ("paragraph", "sentence")
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_WORD = re.compile(r"\w+")
 
 # Boilerplate found on news and magazine pages. Each kind is a regex tried on the stripped
 # passage; `max_words` keeps a long real paragraph that happens to mention a newsletter from
@@ -34,6 +33,7 @@ _BOILERPLATE: list[tuple[str, re.Pattern[str], int]] = [
                        r"|journalist|lecturer|associate)\b"), 80),
 ]
 _HEADING = re.compile(r"^[^.!?]{1,80}:$")
+_MAX_BOILERPLATE_WORDS = max(limit for _, _, limit in _BOILERPLATE)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ def boilerplate_kind(text: str) -> str | None:
     stripped = text.strip()
     if not stripped:
         return "empty"
-    words = len(_WORD.findall(stripped))
+    words = len(stripped.split())
+    if words > _MAX_BOILERPLATE_WORDS:  # fast path: long paragraphs are content
+        return None
     for kind, pattern, max_words in _BOILERPLATE:
         if words <= max_words and pattern.search(stripped):
             return kind
