@@ -19,6 +19,8 @@ from .errors import CodebookError, LabelError
 
 DEFAULT_CODEBOOK_NAME = "codebook.yaml"
 RESERVED_KEYS = {"enter", " ", "tab", "escape"}
+# ';' joins multi-valued labels in CSV, ':' separates dimension and value in score columns.
+FORBIDDEN_NAME_CHARS = set(";:,")
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ def parse_codebook(text: str, source: str = "codebook") -> Codebook:
                 problems.append(f"{where}: values[{j}] has no 'name'")
                 continue
             vwhere = f"{name}.{vname}"
+            if set(vname) & FORBIDDEN_NAME_CHARS:
+                problems.append(f"{vwhere}: value names may not contain ';', ':' or ',' (used as separators)")
             if vname in value_names:
                 problems.append(f"duplicate value {vwhere}")
             value_names.add(vname)

@@ -40,13 +40,15 @@ def test_duplicate_key_and_missing_definition_are_all_reported():
     data["dimensions"][1]["values"][0]["key"] = "r"  # intervention.pro takes posture.restraint's key
     data["dimensions"][2]["values"][0]["definition"] = ""
     data["dimensions"][3]["values"].append({"name": "author", "key": "9", "definition": "again"})
+    data["dimensions"][4]["values"].append({"name": "us:china", "key": "8", "definition": "Taiwan"})
     with pytest.raises(CodebookError) as info:
         parse_codebook(yaml.safe_dump(data))
     problems = info.value.problems
     assert "duplicate key 'r': used by posture.restraint and intervention.pro" in problems
     assert "role.claim: missing definition" in problems
     assert "duplicate value voice.author" in problems
-    assert len(problems) == 3
+    assert "topic.us:china: value names may not contain ';', ':' or ',' (used as separators)" in problems
+    assert len(problems) == 4
 
 
 def test_duplicate_yaml_mapping_key_is_refused_with_its_line():
