@@ -1,0 +1,161 @@
+"""Model commands: train, evaluate, explain, models. Each parses arguments and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from ..errors import StanceError
+
+project_option = click.option(
+    "--project", "-p", "project_path", default=".", show_default=True,
+    type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
+)
+dimension_option = click.option(
+    "--dimension", "-d", "dimensions", multiple=True,
+    help="Dimension to use (repeatable); default: every dimension with gold labels.",
+)
+features_option = click.option(
+    "--features", type=click.Choice(["tfidf", "tfidf+embeddings"]), default="tfidf", show_default=True,
+    help="Word+character TF-IDF, optionally with sentence embeddings (needs the `embeddings` extra).",
+)
+examples_option = click.option(
+    "--include-examples", is_flag=True,
+    help="Also train on the written codebook examples (never counted in an evaluation figure).",
+)
+
+
+def _progress(quiet: bool):
+    return None if quiet else (lambda msg: click.echo(msg, err=True))
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except StanceError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("train")
+@project_option
+@dimension_option
+@features_option
+@examples_option
+@click.option("--drop-rare", is_flag=True, help="Train without values that have too few labels "
+              "(named in the card) instead of stopping.")
+@click.option("--no-evaluate", is_flag=True, help="Skip the cross-validation whose figures go into the "
+              "model card.")
+@click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot, quiet):
+    """Train one classifier per dimension on the gold labels and save it with a model card.
+
+    \b
+    Example:
+      stance train --project myproject --dimension posture --include-examples
+    """
+    from ..models import train_project
+
+    model, evaluation, path = _call(
+        train_project, project_path, dimensions=list(dimensions) or None, features=features,
+        include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
+        n_boot=n_boot, progress=_progress(quiet))
+    click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
+    for w in getattr(model, "warnings_", []):
+        click.echo(f"note: {w}", err=True)
+    if evaluation is not None:
+        click.echo(evaluation.summary())
+
+
+@click.command("evaluate")
+@project_option
+@dimension_option
+@features_option
+@examples_option
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds (grouped by document).")
+@click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
+@click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option("--json", "as_json", type=click.Path(dir_okay=False), help="Also write every figure to this JSON file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, no_learning_curve,
+                     as_json, quiet):
+    """Cross-validated figures with 95% intervals, beside a majority-class baseline.
+
+    Passages of one document never sit on both sides of a split; written codebook examples never
+    count in a figure.
+
+    \b
+    Example:
+      stance evaluate --project myproject --dimension posture
+    """
+    from ..models import evaluate_project
+
+    result = _call(evaluate_project, project_path, dimensions=list(dimensions) or None, features=features,
+                   include_examples=include_examples, n_splits=folds, n_boot=n_boot,
+                   learning_curve=not no_learning_curve, progress=_progress(quiet))
+    click.echo(result.summary())
+    for d in result.dimensions.values():
+        if d.confusion is not None:
+            click.echo(f"\n{d.dimension}: confusion matrix (rows: gold, columns: predicted)")
+            click.echo(d.confusion.to_string())
+        if d.learning_curve is not None and not d.learning_curve.empty:
+            click.echo(f"\n{d.dimension}: learning curve (macro-F1 on held-out documents)")
+            click.echo(d.learning_curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if as_json:
+        with open(as_json, "w", encoding="utf-8") as f:
+            json.dump(result.to_dict(), f, indent=2, default=str)
+        click.echo(f"\nWrote {as_json}")
+
+
+@click.command("explain")
+@click.argument("text")
+@project_option
+@click.option("--dimension", "-d", default=None, help="Only this dimension.")
+@click.option("--terms", "n_terms", default=8, show_default=True, help="How many terms to show.")
+@click.option("--top", is_flag=True, help="Show the strongest n-grams of every value instead of one passage.")
+def explain_command(text, project_path, dimension, n_terms, top):
+    """Why the model labels a passage as it does: the terms that pushed it toward its label.
+
+    \b
+    Example:
+      stance explain --project myproject "Washington should pull its troops out of Syria."
+      stance explain --project myproject --top --dimension posture ""
+    """
+    from ..models import explain, load_latest, top_terms
+
+    logging.captureWarnings(True)
+    model = _call(load_latest, project_path, dimension)
+    if top:
+        click.echo(top_terms(model, dimension, n=n_terms).to_string(index=False))
+        return
+    for item in _call(explain, model, text, dimension=dimension, n=n_terms):
+        label = ", ".join(item["label"]) if isinstance(item["label"], list) else item["label"]
+        probs = ", ".join(f"{k} {v:.2f}" for k, v in item["probabilities"].items())
+        click.echo(f"{item['dimension']}: {label}  ({probs})")
+        for r in item["terms"].itertuples():
+            click.echo(f"    {r.feature:<28} +{r.contribution:.3f}  (toward {r.value})")
+
+
+@click.command("models")
+@project_option
+def models_command(project_path):
+    """List the project's saved models and their cross-validated figures.
+
+    \b
+    Example:
+      stance models --project myproject
+    """
+    from ..models import list_models
+
+    frame = _call(list_models, project_path)
+    if frame.empty:
+        click.echo(f"No models yet. Train one with: stance train --project {project_path}")
+        return
+    cols = [c for c in ("id", "dimension", "created", "codebook_version", "macro_f1", "macro_f1_interval",
+                        "path") if c in frame.columns]
+    click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+COMMANDS = [train_command, evaluate_command, explain_command, models_command]

@@ -1,0 +1,115 @@
+"""Model cards: what a saved model is, what it was trained on and how good it is, as JSON and Markdown."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+from importlib import metadata
+
+from .evaluate import SCALAR_METRICS, EvaluationResult
+
+LIBRARIES = ("policy-stance", "scikit-learn", "numpy", "scipy", "skops", "sentence-transformers")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def build_card(model, evaluation: EvaluationResult | None = None, file_name: str = "",
+               sha256: str = "") -> dict:
+    """The card of a trained StanceModel, with cross-validated figures when an evaluation is given."""
+    dims = []
+    for d in model.dimensions_:
+        head = model.heads_[d]
+        entry = {
+            "dimension": d,
+            "multi": model.multi_[d],
+            "classes": model.classes_[d],
+            "training_data": getattr(model, "training_", {}).get(d, {"passages": model.n_train_[d]}),
+            "C": head.C_,
+            "decision_rule": "each value with probability >= 0.5" if model.multi_[d] else head.decision,
+        }
+        ev = evaluation.dimensions.get(d) if evaluation is not None else None
+        if ev is not None and ev.evaluated:
+            entry["evaluation"] = {
+                "measured_on": f"{ev.passages} real passages from {ev.documents} documents; "
+                               f"{ev.n_splits}-fold cross-validation grouped by document; written codebook "
+                               "examples never in a test fold",
+                "metrics": {k: ev.metrics[k] for k in SCALAR_METRICS if k in ev.metrics},
+                "majority_baseline": {k: ev.baseline[k] for k in SCALAR_METRICS if k in ev.baseline},
+                "per_class": ev.per_class.to_dict(orient="records") if ev.per_class is not None else [],
+                "interval": "95% percentile bootstrap over documents",
+            }
+            entry["warnings"] = list(ev.warnings)
+        elif ev is not None:
+            entry["evaluation"] = None
+            entry["warnings"] = list(ev.warnings)
+        dims.append(entry)
+    return {
+        "model_file": file_name,
+        "sha256": sha256,
+        "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "codebook": {"name": getattr(model, "codebook_name_", None),
+                     "version": getattr(model, "codebook_version_", None)},
+        "features": model.features,
+        "feature_fingerprint": model.fingerprint_,
+        "n_features": int(model.n_features_),
+        "target_column": getattr(model, "target_column_", None),
+        "include_examples": bool(getattr(model, "include_examples_", False)),
+        "model": "shared word 1-2 + char_wb 2-5 TF-IDF; per dimension a LinearSVC (balanced class "
+                 "weights, C by grouped inner CV) with probabilities calibrated on out-of-fold scores",
+        "dimensions": dims,
+        "warnings": list(getattr(model, "warnings_", [])),
+        "libraries": library_versions(),
+    }
+
+
+def render_markdown(card: dict) -> str:
+    """The card as Markdown for people."""
+    cb = card["codebook"]
+    lines = [
+        f"# Model card: {card['model_file'] or 'policy-stance model'}",
+        "",
+        f"- Created: {card['created']}",
+        f"- Codebook: {cb['name']} version {cb['version']}",
+        f"- Features: {card['features']} ({card['n_features']:,} features, fingerprint "
+        f"`{card['feature_fingerprint']}`)",
+        f"- Model: {card['model']}",
+        f"- Written codebook examples in training: {'yes' if card['include_examples'] else 'no'}",
+    ]
+    if card.get("target_column"):
+        lines.append(f"- Stance toward a stated target, from column `{card['target_column']}`")
+    lines.append("- Libraries: " + ", ".join(f"{k} {v}" for k, v in card["libraries"].items()))
+    for d in card["dimensions"]:
+        td = d["training_data"]
+        lines += ["", f"## {d['dimension']}", "",
+                  f"Values: {', '.join(d['classes'])} ({'several per passage' if d['multi'] else 'one per passage'})",
+                  "",
+                  f"Training data: {td.get('passages', '?')} real passages from {td.get('documents', '?')} "
+                  f"documents, {td.get('examples', 0)} written examples; labels per value: "
+                  + ", ".join(f"{k} {v}" for k, v in td.get("class_counts", {}).items())]
+        ev = d.get("evaluation")
+        if ev:
+            lines += ["", f"Measured on {ev['measured_on']}. Intervals: {ev['interval']}.", "",
+                      "| metric | model | 95% interval | majority baseline |", "|---|---|---|---|"]
+            for k, m in ev["metrics"].items():
+                b = ev["majority_baseline"].get(k, {}).get("value", float("nan"))
+                lines.append(f"| {k} | {m['value']:.3f} | {m['low']:.3f}-{m['high']:.3f} | {b:.3f} |")
+            if ev["per_class"]:
+                lines += ["", "| value | precision | recall | F1 (95% interval) | support |", "|---|---|---|---|---|"]
+                for r in ev["per_class"]:
+                    lines.append(f"| {r['value']} | {r['precision']:.2f} | {r['recall']:.2f} | "
+                                 f"{r['f1']:.2f} ({r['f1_low']:.2f}-{r['f1_high']:.2f}) | {r['support']} |")
+        elif "evaluation" in d:
+            lines += ["", "Not evaluated (see notes)."]
+        for w in d.get("warnings", []):
+            lines.append(f"\n> Note: {w}")
+    if card["warnings"]:
+        lines += ["", "## Training notes", ""] + [f"- {w}" for w in card["warnings"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,334 @@
+"""Honest evaluation: cross-validation grouped by document, beside a majority-class baseline.
+
+No document has passages on both sides of a split. The vectoriser and every head are refitted on
+each training fold. Written codebook examples may join every training fold (`include_examples`) but
+never a test fold, so every figure is measured on real passages only. Intervals come from a
+bootstrap over documents (see `stance.models.metrics`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+
+from ..codebook import Codebook, Dimension
+from ..errors import ModelError
+from .data import MIN_PER_CLASS, class_counts, describe_small, gold_data, label_array, small_class_problems
+from .metrics import multi_label_figures, single_label_figures
+from .model import StanceModel
+
+log = logging.getLogger(__name__)
+
+SMALL_DATA_PASSAGES = 300
+SMALL_DATA_DOCUMENTS = 20
+LEARNING_CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
+SCALAR_METRICS = ("macro_f1", "weighted_f1", "micro_f1", "accuracy", "brier", "macro_f1_selected")
+
+
+@dataclass
+class DimensionEvaluation:
+    """Cross-validated figures for one dimension (all on real passages, never on written examples)."""
+
+    dimension: str
+    classes: list[str]
+    multi: bool
+    passages: int = 0
+    documents: int = 0
+    examples_in_training: int = 0
+    n_splits: int = 0
+    metrics: dict = field(default_factory=dict)      # name -> {value, low, high}
+    baseline: dict = field(default_factory=dict)     # the majority class, same figures
+    per_class: pd.DataFrame | None = None
+    confusion: pd.DataFrame | None = None
+    reliability: pd.DataFrame | None = None
+    learning_curve: pd.DataFrame | None = None
+    predictions: pd.DataFrame | None = None          # out-of-fold predictions per passage
+    folds: list[tuple[list[str], list[str]]] = field(default_factory=list)  # (train docs, test docs)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def evaluated(self) -> bool:
+        return bool(self.metrics)
+
+    def to_dict(self) -> dict:
+        def frame(df):
+            return None if df is None else df.reset_index().to_dict(orient="records")
+        return {
+            "dimension": self.dimension, "classes": self.classes, "multi": self.multi,
+            "passages": self.passages, "documents": self.documents,
+            "examples_in_training": self.examples_in_training, "n_splits": self.n_splits,
+            "metrics": self.metrics, "baseline": self.baseline,
+            "per_class": frame(self.per_class), "confusion": frame(self.confusion),
+            "reliability": frame(self.reliability), "learning_curve": frame(self.learning_curve),
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class EvaluationResult:
+    """Evaluation of every requested dimension; `to_frame()` is the table a report shows."""
+
+    dimensions: dict[str, DimensionEvaluation]
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for d in self.dimensions.values() for w in d.warnings]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (dimension, metric): value with its 95% interval and the baseline's value."""
+        rows = []
+        for d in self.dimensions.values():
+            for name in SCALAR_METRICS:
+                if name in d.metrics:
+                    m, b = d.metrics[name], d.baseline.get(name, {})
+                    rows.append({"dimension": d.dimension, "metric": name, "value": m["value"],
+                                 "low": m["low"], "high": m["high"],
+                                 "baseline": b.get("value", np.nan),
+                                 "passages": d.passages, "documents": d.documents})
+        return pd.DataFrame(rows, columns=["dimension", "metric", "value", "low", "high", "baseline",
+                                           "passages", "documents"])
+
+    def to_dict(self) -> dict:
+        return {"settings": self.settings,
+                "dimensions": {k: v.to_dict() for k, v in self.dimensions.items()},
+                "warnings": self.warnings}
+
+    def summary(self) -> str:
+        """Plain-text summary (the CLI prints it)."""
+        lines = []
+        for d in self.dimensions.values():
+            if not d.evaluated:
+                lines.append(f"{d.dimension}: not evaluated")
+            else:
+                m, b = d.metrics["macro_f1"], d.baseline["macro_f1"]
+                lines.append(
+                    f"{d.dimension}: macro-F1 {m['value']:.3f} (95% CI {m['low']:.3f}-{m['high']:.3f}) vs "
+                    f"majority baseline {b['value']:.3f}; {d.passages} passages in {d.documents} documents, "
+                    f"{d.n_splits}-fold CV grouped by document"
+                )
+                if d.per_class is not None:
+                    for r in d.per_class.itertuples():
+                        lines.append(f"    {r.value:<16} P {r.precision:.2f}  R {r.recall:.2f}  "
+                                     f"F1 {r.f1:.2f} ({r.f1_low:.2f}-{r.f1_high:.2f})  n={r.support}")
+            lines.extend(f"  note: {w}" for w in d.warnings)
+        return "\n".join(lines)
+
+
+def evaluate(
+    source,
+    dimensions: list[str] | None = None,
+    features: str = "tfidf",
+    include_examples: bool = False,
+    codebook: Codebook | None = None,
+    n_splits: int = 5,
+    n_boot: int = 1000,
+    learning_curve: bool = True,
+    min_per_class: int = MIN_PER_CLASS,
+    target_column: str | None = None,
+    random_state: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **model_params,
+) -> EvaluationResult:
+    """Cross-validate the default model on every dimension, grouped by document.
+
+    Values with fewer than `min_per_class` real labelled passages are left out of the model and
+    named in the result's warnings; a dimension without two usable values gets no figures at all,
+    only a warning saying how many more labels it needs.
+    """
+    say = progress or (lambda msg: log.info(msg))
+    data = gold_data(source, codebook, include_examples=include_examples)
+    result = EvaluationResult({}, settings={
+        "features": features, "include_examples": include_examples, "n_splits": n_splits,
+        "n_boot": n_boot, "interval": "95% percentile bootstrap over documents",
+        "split": "StratifiedGroupKFold by doc_id (GroupKFold for multi-valued dimensions)",
+        "codebook_version": data.codebook.version, "random_state": random_state,
+    })
+    for dim in data.dimensions(dimensions):
+        say(f"evaluating {dim.name}")
+        result.dimensions[dim.name] = _evaluate_dimension(
+            data, dim, features, include_examples, n_splits, n_boot, learning_curve, min_per_class,
+            target_column, random_state, say, model_params)
+    return result
+
+
+def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_splits, n_boot,
+                        learning_curve, min_per_class, target_column, random_state, say, model_params):
+    real = data.labelled(dim, include_examples=False)
+    examples = data.labelled(dim, include_examples=True)
+    examples = examples[examples["is_example"]] if include_examples else examples.iloc[0:0]
+    counts = class_counts(real, dim)
+    ev = DimensionEvaluation(dim.name, [], dim.multi, passages=len(real),
+                             documents=real["doc_id"].nunique(), examples_in_training=len(examples))
+    fatal, small = small_class_problems(counts, dim, min_per_class, what="real labelled passages")
+    if fatal:
+        ev.warnings.extend(f + "; no figures computed" for f in fatal)
+        return ev
+    if small:
+        ev.warnings.append(f"dimension {dim.name!r}: left out of the evaluation for lack of real labelled "
+                           f"passages: {describe_small(counts, small, min_per_class)}")
+    absent = [v for v, c in counts.items() if c == 0]
+    if absent:
+        ev.warnings.append(f"dimension {dim.name!r}: no real labelled passage for {', '.join(absent)}; "
+                           "these values are not evaluated")
+    keep = [v for v, c in counts.items() if c >= min_per_class]
+    real = _restrict(real, dim, keep)
+    examples = _restrict(examples, dim, keep)
+    n_docs = real["doc_id"].nunique()
+    ev.passages, ev.documents = len(real), n_docs
+    if n_docs < 2:
+        ev.warnings.append(f"dimension {dim.name!r}: all real passages come from one document; grouped "
+                           "cross-validation needs at least two")
+        return ev
+    if len(real) < SMALL_DATA_PASSAGES or n_docs < SMALL_DATA_DOCUMENTS:
+        ev.warnings.append(f"small data: {len(real)} real passages from {n_docs} documents; the intervals "
+                           "are wide and the figures move with every new label")
+    k = min(n_splits, n_docs)
+    ev.n_splits = k
+    y, classes = label_array(real, dim)
+    if dim.multi:
+        classes = keep
+        y = y[:, [dim.value_names.index(c) for c in keep]]
+    ev.classes = classes
+    groups = real["doc_id"].to_numpy()
+    splitter = (GroupKFold(n_splits=k, shuffle=True, random_state=random_state) if dim.multi
+                else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=random_state))
+    splits = list(splitter.split(np.zeros(len(real)), y if not dim.multi else None, groups))
+
+    n, K = len(real), len(classes)
+    proba = np.zeros((n, K))
+    pred = np.zeros((n, K), dtype=int) if dim.multi else np.empty(n, dtype=object)
+    base_proba = np.zeros((n, K))
+    fold_of = np.zeros(n, dtype=int)
+    chosen_C = []
+    for f, (tr, te) in enumerate(splits):
+        say(f"  {dim.name}: fold {f + 1}/{k}")
+        train_rows = pd.concat([real.iloc[tr], examples])
+        model = _fit(train_rows, dim, features, target_column, classes, random_state, model_params)
+        X = model.transform(real["text"].iloc[te].tolist(), _targets(real.iloc[te], target_column))
+        p_fold = model.predict_proba_from_features(X, dim.name)
+        proba[te] = _align(p_fold, model.classes_[dim.name], classes, dim.multi)
+        if dim.multi:
+            pred[te] = (proba[te] >= 0.5).astype(int)
+        else:
+            pred[te] = model.predict_from_features(X, dim.name)
+        chosen_C.append(model.heads_[dim.name].C_)
+        fold_of[te] = f
+        # majority-class baseline: the training fold's most frequent value and its class shares
+        y_tr = y[tr]
+        if dim.multi:
+            base_proba[te] = y_tr.mean(axis=0)
+        else:
+            shares = np.array([np.mean(y_tr == c) for c in classes])
+            base_proba[te] = shares
+        ev.folds.append((sorted(set(groups[tr])), sorted(set(groups[te]))))
+
+    if dim.multi:
+        figs = multi_label_figures(y, pred, proba, classes, groups, n_boot, random_state)
+        base = multi_label_figures(y, (base_proba >= 0.5).astype(int), base_proba, classes, groups,
+                                   n_boot, random_state)
+    else:
+        figs = single_label_figures(y, pred, proba, classes, groups, n_boot, random_state)
+        base_pred = np.asarray(classes, dtype=object)[base_proba.argmax(axis=1)]
+        base = single_label_figures(y, base_pred, base_proba, classes, groups, n_boot, random_state)
+    ev.metrics = {m: figs[m] for m in SCALAR_METRICS if m in figs}
+    ev.baseline = {m: base[m] for m in SCALAR_METRICS if m in base}
+    ev.per_class, ev.confusion, ev.reliability = figs["per_class"], figs["confusion"], figs["reliability"]
+    ev.predictions = _predictions_frame(real, dim, y, pred, proba, classes, fold_of)
+    if learning_curve:
+        ev.learning_curve = _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features,
+                                            target_column, random_state, model_params, say)
+    return ev
+
+
+def _fit(rows, dim, features, target_column, classes, random_state, model_params) -> StanceModel:
+    model = StanceModel(features=features, random_state=random_state, **model_params)
+    Y = pd.DataFrame({dim.name: rows[dim.name].tolist()})
+    return model.fit(rows["text"].tolist(), Y, groups=rows["doc_id"].to_numpy(),
+                     targets=_targets(rows, target_column), classes={dim.name: classes})
+
+
+def _targets(rows, target_column):
+    return None if target_column is None else rows[target_column].tolist()
+
+
+def _align(p: np.ndarray, fold_classes: list[str], classes: list[str], multi: bool) -> np.ndarray:
+    """Probabilities in the global class order; a value the fold never saw gets probability 0."""
+    out = np.zeros((p.shape[0], len(classes)))
+    for j, c in enumerate(fold_classes):
+        out[:, classes.index(c)] = p[:, j]
+    return out
+
+
+def _restrict(rows: pd.DataFrame, dim: Dimension, keep: list[str]) -> pd.DataFrame:
+    if dim.multi:
+        vals = rows[dim.name].map(lambda v: [x for x in (v.split(";") if isinstance(v, str) else v)
+                                             if x in keep])
+        rows = rows.assign(**{dim.name: vals})
+        return rows[vals.map(len) > 0]
+    return rows[rows[dim.name].isin(keep)]
+
+
+def _predictions_frame(real, dim, y, pred, proba, classes, fold_of) -> pd.DataFrame:
+    out = pd.DataFrame({"passage_id": real["passage_id"].to_numpy(), "doc_id": real["doc_id"].to_numpy(),
+                        "fold": fold_of})
+    if dim.multi:
+        out["true"] = [[classes[j] for j in np.flatnonzero(r)] for r in y]
+        out["predicted"] = [[classes[j] for j in np.flatnonzero(r)] for r in pred]
+    else:
+        out["true"], out["predicted"] = list(y), list(pred)
+    for j, c in enumerate(classes):
+        out[f"p_{c}"] = proba[:, j]
+    return out
+
+
+def _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features, target_column,
+                    random_state, model_params, say) -> pd.DataFrame:
+    """Macro-F1 on each outer test fold after training on growing shares of its training documents
+    (C fixed to the value the full fold chose, to keep this affordable)."""
+    rng = np.random.default_rng(random_state)
+    params = {k: v for k, v in model_params.items() if k != "C"}
+    rows = []
+    for f, (tr, te) in enumerate(splits):
+        docs = np.unique(real["doc_id"].iloc[tr])
+        rng.shuffle(docs)
+        C = chosen_C[f] if not isinstance(chosen_C[f], list) else float(np.median(chosen_C[f]))
+        for frac in LEARNING_CURVE_FRACTIONS:
+            take = set(docs[: max(2, round(frac * len(docs)))])
+            sub = real.iloc[tr][real["doc_id"].iloc[tr].isin(take)]
+            if not _trainable(sub, dim):
+                continue
+            say(f"  {dim.name}: learning curve fold {f + 1}, {len(sub)} passages")
+            try:
+                model = _fit(pd.concat([sub, examples]), dim, features, target_column, classes,
+                             random_state, {**params, "C": C})
+            except (ValueError, ModelError):
+                continue
+            X = model.transform(real["text"].iloc[te].tolist(), _targets(real.iloc[te], target_column))
+            p = _align(model.predict_proba_from_features(X, dim.name), model.classes_[dim.name], classes, dim.multi)
+            if dim.multi:
+                from sklearn.metrics import f1_score
+                score = f1_score(y[te], (p >= 0.5).astype(int), average="macro", zero_division=0)
+            else:
+                from sklearn.metrics import f1_score
+                score = f1_score(list(y[te]), model.predict_from_features(X, dim.name), average="macro",
+                                 zero_division=0)
+            rows.append({"fraction": frac, "fold": f, "passages": len(sub), "macro_f1": score})
+    raw = pd.DataFrame(rows, columns=["fraction", "fold", "passages", "macro_f1"])
+    if raw.empty:
+        return raw
+    return (raw.groupby("fraction")
+            .agg(passages=("passages", "mean"), macro_f1=("macro_f1", "mean"),
+                 macro_f1_sd=("macro_f1", "std"), folds=("fold", "count"))
+            .reset_index())
+
+
+def _trainable(rows: pd.DataFrame, dim: Dimension) -> bool:
+    if dim.multi:
+        return len(rows) >= 2
+    return rows[dim.name].nunique() >= 2

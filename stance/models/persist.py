@@ -1,0 +1,159 @@
+"""Save and load models safely with skops: loading never runs code from the file.
+
+`load_model` trusts scikit-learn/numpy types that skops trusts by default plus this package's own
+model classes (`TRUSTED_TYPES`), and refuses a file that holds any other type. A model card
+(JSON + Markdown) is written beside every model file; it records the file's SHA-256, and a file
+whose hash no longer matches its card is refused as modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from ..codebook import Codebook
+from ..errors import ModelError
+from .card import build_card, render_markdown
+from .model import StanceModel
+
+FORMAT = "policy-stance-model"
+FORMAT_VERSION = 1
+TRUSTED_TYPES = [
+    "stance.models.model.StanceModel",
+    "stance.models.head.LinearHead",
+    "stance.models.head._BinaryOrMulti",
+    "stance.models.features.TargetFeatures",
+    "stance.models.features.EmbeddingFeatures",
+]
+
+
+class CodebookVersionWarning(UserWarning):
+    """A model is used with a codebook version other than the one it was trained under."""
+
+
+def card_paths(path: str | Path) -> tuple[Path, Path]:
+    """(JSON card, Markdown card) beside a model file."""
+    path = Path(path)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return path.with_name(stem + ".card.json"), path.with_name(stem + ".card.md")
+
+
+def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
+    """Write `model` to `path` (a .skops file) and its card beside it; return the card.
+
+    Files are written to a temporary name and moved into place, so an interrupted save never leaves
+    a half-written model that looks whole.
+    """
+    import skops.io as sio
+
+    if not isinstance(model, StanceModel) or not hasattr(model, "heads_"):
+        raise ModelError("only a trained StanceModel can be saved")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": model}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".skops")
+    os.close(fd)
+    try:
+        sio.dump(payload, tmp)
+        digest = _sha256(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    card = build_card(model, evaluation, file_name=path.name, sha256=digest)
+    jpath, mpath = card_paths(path)
+    _write_atomic(jpath, json.dumps(card, indent=2, default=_json_default))
+    _write_atomic(mpath, render_markdown(card))
+    return card
+
+
+def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceModel:
+    """Load a model saved by `save_model`, refusing untrusted, modified or corrupted files.
+
+    With `codebook`, warn (CodebookVersionWarning) when the model was trained under another version.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    jpath, _ = card_paths(path)
+    if jpath.is_file():
+        try:
+            expected = json.loads(jpath.read_text(encoding="utf-8")).get("sha256")
+        except (OSError, ValueError):
+            expected = None
+        if expected and expected != _sha256(path):
+            raise ModelError(f"{path}: the file was modified after it was saved (its SHA-256 no longer "
+                             f"matches {jpath.name}); refusing to load it")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelError(f"{path}: not a readable model file (corrupted or not saved by policy-stance): "
+                         f"{type(exc).__name__}: {exc}") from None
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown:
+        raise ModelError(f"{path}: refusing to load: the file contains types that policy-stance does not "
+                         f"trust: {', '.join(unknown)}. Only load models from sources you trust; this file "
+                         "was not written by policy-stance's save_model or was tampered with")
+    try:
+        payload = sio.load(path, trusted=[t for t in TRUSTED_TYPES if t in set(untrusted)])
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot load the model (corrupted file?): {type(exc).__name__}: {exc}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a policy-stance model file")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{path}: model file format {payload.get('format_version')} is not supported by "
+                         f"this version of policy-stance (expects {FORMAT_VERSION}); retrain the model")
+    model = payload["model"]
+    if not isinstance(model, StanceModel):
+        raise ModelError(f"{path}: the file does not hold a StanceModel")
+    if codebook is not None:
+        check_codebook(model, codebook, source=str(path))
+    return model
+
+
+def check_codebook(model: StanceModel, codebook: Codebook, source: str = "model") -> None:
+    """Warn when the model's codebook version differs from `codebook`'s, or its values left the codebook."""
+    trained = getattr(model, "codebook_version_", None)
+    if trained is not None and str(trained) != str(codebook.version):
+        warnings.warn(f"{source} was trained under codebook version {trained}; the project's codebook is "
+                      f"version {codebook.version}. Labels may have changed meaning: retrain when you can",
+                      CodebookVersionWarning, stacklevel=3)
+    for d in model.dimensions_:
+        if d not in codebook.dimension_names:
+            warnings.warn(f"{source}: dimension {d!r} is not in codebook version {codebook.version}",
+                          CodebookVersionWarning, stacklevel=3)
+            continue
+        gone = [c for c in model.classes_[d] if c not in codebook.dimension(d).value_names]
+        if gone:
+            warnings.warn(f"{source}: value(s) {', '.join(gone)} of {d!r} are not in codebook version "
+                          f"{codebook.version}", CodebookVersionWarning, stacklevel=3)
+
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(".tmp-" + path.name)
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)

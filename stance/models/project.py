@@ -1,0 +1,95 @@
+"""The models of a project folder: train + evaluate + save + register in one call, list, load the latest."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ModelError
+from .evaluate import SCALAR_METRICS, EvaluationResult, evaluate
+from .model import StanceModel
+from .persist import load_model, save_model
+from .train import train
+
+
+def _open(project):
+    if isinstance(project, (str, Path)):
+        from ..store import Project
+
+        return Project.open(project)
+    return project
+
+
+def train_project(
+    project,
+    dimensions: list[str] | None = None,
+    features: str = "tfidf",
+    include_examples: bool = False,
+    drop_rare: bool = False,
+    cross_validate: bool = True,
+    n_boot: int = 1000,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[StanceModel, EvaluationResult | None, Path]:
+    """Train on the project's gold labels, cross-validate (for the card's figures), save the model
+    and its card under `project.models_dir`, and register it for each dimension.
+
+    Returns (model, evaluation or None, path of the saved model file).
+    """
+    project = _open(project)
+    model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
+                  drop_rare=drop_rare, progress=progress)
+    evaluation = None
+    if cross_validate:
+        evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
+                              include_examples=include_examples, n_boot=n_boot, learning_curve=False,
+                              progress=progress)
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
+    name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"
+    path = Path(project.models_dir) / f"{name}-{stamp}.skops"
+    card = save_model(model, path, evaluation)
+    for entry in card["dimensions"]:
+        metrics = (entry.get("evaluation") or {}).get("metrics", {})
+        project.add_model(entry["dimension"], path, str(model.codebook_version_), metrics=metrics,
+                          card={k: v for k, v in card.items() if k != "dimensions"} | {"dimension": entry})
+    return model, evaluation, path
+
+
+def evaluate_project(project, dimensions: list[str] | None = None, **kwargs) -> EvaluationResult:
+    """`evaluate` on a project folder or an open Project."""
+    return evaluate(_open(project), dimensions=dimensions, **kwargs)
+
+
+def list_models(project) -> pd.DataFrame:
+    """The project's registered models, one row per (model file, dimension), with headline figures."""
+    project = _open(project)
+    frame = project.list_models()
+    rows = []
+    for r in frame.itertuples():
+        import json
+
+        metrics = json.loads(r.metrics_json) if isinstance(r.metrics_json, str) else {}
+        row = {"id": r.id, "dimension": r.dimension, "created": r.created_at,
+               "codebook_version": r.codebook_version, "path": r.path}
+        for m in SCALAR_METRICS:
+            if m in metrics:
+                row[m] = metrics[m]["value"]
+                row[f"{m}_interval"] = f"{metrics[m]['low']:.3f}-{metrics[m]['high']:.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def load_latest(project, dimension: str | None = None) -> StanceModel:
+    """The newest saved model (for `dimension`, or for the first codebook dimension that has one),
+    checked against the project's codebook version."""
+    project = _open(project)
+    dims = [dimension] if dimension else project.codebook.dimension_names
+    for d in dims:
+        entry = project.latest_model(d)
+        if entry is not None:
+            return load_model(entry["path"], codebook=project.codebook)
+    raise ModelError(f"no trained model in {project.path}"
+                     + (f" for dimension {dimension!r}" if dimension else "")
+                     + f"; train one with: stance train --project {project.path}")

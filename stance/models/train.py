@@ -1,0 +1,131 @@
+"""Train the classifiers of a project (or of a gold DataFrame): one shared vectoriser, one head per dimension."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook
+from ..errors import ModelError
+from .data import (
+    MIN_PER_CLASS,
+    class_counts,
+    describe_small,
+    gold_data,
+    small_class_problems,
+)
+from .model import StanceModel
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def train(
+    source,
+    dimensions: list[str] | None = None,
+    features: str = "tfidf",
+    include_examples: bool = False,
+    codebook: Codebook | None = None,
+    min_per_class: int = MIN_PER_CLASS,
+    drop_rare: bool = False,
+    target_column: str | None = None,
+    progress: Progress | None = None,
+    **model_params,
+) -> StanceModel:
+    """Train one classifier per dimension on gold labels.
+
+    `source` is a project (`stance.store.Project`) or a gold DataFrame (see `stance.models.data`).
+    Written codebook examples are used only with `include_examples=True`. Every value of a dimension
+    needs `min_per_class` labelled passages; otherwise a `ModelError` names the values that are short
+    and how many more labels each needs (or pass `drop_rare=True` to train without them, recorded in
+    `model.warnings_`). `target_column` names a column with the target of each passage's stance.
+    """
+    say = progress or (lambda msg: log.info(msg))
+    data = gold_data(source, codebook, include_examples=include_examples)
+    dims = data.dimensions(dimensions)
+    frame = data.frame if include_examples else data.frame[~data.frame["is_example"]]
+    problems: list[str] = []
+    warnings: list[str] = []
+    keep_values: dict[str, list[str]] = {}
+    for dim in dims:
+        rows = data.labelled(dim, include_examples)
+        counts = class_counts(rows, dim)
+        fatal, small = small_class_problems(counts, dim, min_per_class)
+        problems.extend(fatal)
+        absent = [v for v, c in counts.items() if c == 0]
+        if small and not fatal:
+            msg = (f"dimension {dim.name!r}: too few labelled passages for {describe_small(counts, small, min_per_class)}; "
+                   f"every value needs at least {min_per_class}")
+            if drop_rare:
+                warnings.append(msg + "; trained without these values, so the model never predicts them")
+            else:
+                problems.append(msg + " (or pass drop_rare=True / --drop-rare to train without them)")
+        if absent and not fatal:
+            warnings.append(f"dimension {dim.name!r}: no labelled passage for {', '.join(absent)}; "
+                            "the model never predicts these values")
+        keep_values[dim.name] = [v for v, c in counts.items() if c >= min_per_class]
+    if problems:
+        raise ModelError("cannot train: " + "; ".join(problems))
+    if target_column is not None and target_column not in frame.columns:
+        raise ModelError(f"no target column {target_column!r}; columns: {', '.join(map(str, frame.columns))}")
+
+    Y = pd.DataFrame(index=frame.index)
+    for dim in dims:
+        Y[dim.name] = [_keep(v, keep_values[dim.name], dim.multi) for v in frame[dim.name]]
+    labelled_any = Y.map(_has).any(axis=1).to_numpy()
+    frame, Y = frame[labelled_any], Y[labelled_any]
+    say(f"training {', '.join(d.name for d in dims)} on {len(frame)} passages "
+        f"from {frame['doc_id'].nunique()} documents ({features})")
+    model = StanceModel(features=features, **model_params)
+    model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=frame["doc_id"].to_numpy(),
+              targets=None if target_column is None else frame[target_column].tolist(),
+              classes={d.name: keep_values[d.name] for d in dims})
+    model.codebook_name_ = data.codebook.name
+    model.codebook_version_ = data.codebook.version
+    model.warnings_ = warnings
+    model.training_ = {
+        d.name: _summary(frame, Y[d.name], d.multi) for d in dims
+    }
+    model.include_examples_ = include_examples
+    model.target_column_ = target_column
+    for w in warnings:
+        log.warning(w)
+    return model
+
+
+def _keep(v, keep: list[str], multi: bool):
+    if not _has(v):
+        return None
+    if multi:
+        items = [x for x in (v.split(";") if isinstance(v, str) else v) if x in keep]
+        return items or None
+    return v if v in keep else None
+
+
+def _has(v) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, float) and np.isnan(v):
+        return False
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return len(v) > 0
+    return True
+
+
+def _summary(frame: pd.DataFrame, labels: pd.Series, multi: bool) -> dict:
+    mask = labels.map(_has).to_numpy()
+    rows = frame[mask]
+    counts: dict[str, int] = {}
+    for v in labels[mask]:
+        for x in (v if multi else [v]):
+            counts[x] = counts.get(x, 0) + 1
+    return {
+        "passages": int((~rows["is_example"]).sum()),
+        "documents": int(rows.loc[~rows["is_example"], "doc_id"].nunique()),
+        "examples": int(rows["is_example"].sum()),
+        "class_counts": counts,
+    }

@@ -1,0 +1,67 @@
+"""`stance train / evaluate / explain / models` through the real entry point, on the embedded corpus."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from stance.cli import main
+from stance.cli.models import COMMANDS
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    from stance.corpus import load_into
+    from stance.store import Project
+
+    path = tmp_path_factory.mktemp("cli") / "proj"
+    p = Project.init(path)
+    load_into(p)
+    p.close()
+    return str(path)
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help_with_an_example():
+    for cmd in COMMANDS:
+        result = run(cmd.name, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.output and f"stance {cmd.name}" in result.output
+
+
+def test_train_then_models_then_explain(project):
+    result = run("train", "--project", project, "--dimension", "voice", "--include-examples",
+                 "--n-boot", "100", "-q")
+    assert result.exit_code == 0, result.output
+    assert "Saved" in result.output and "voice: macro-F1" in result.output
+    assert "small data" in result.output  # the embedded corpus is small, and the output says so
+    listed = run("models", "--project", project)
+    assert listed.exit_code == 0 and "voice" in listed.output
+    why = run("explain", "--project", project, "--dimension", "voice",
+              "'Britain is now directly involved in this war,' the ambassador said.")
+    assert why.exit_code == 0, why.output
+    assert why.output.startswith("voice: ") and "toward" in why.output
+
+
+def test_train_with_too_few_labels_fails_with_a_message(project):
+    result = CliRunner().invoke(main, ["train", "--project", project, "--dimension", "role", "-q"])
+    assert result.exit_code == 1
+    assert "label 3 more" in result.output and "Traceback" not in result.output
+
+
+def test_evaluate_prints_figures_and_baseline(project):
+    result = run("evaluate", "--project", project, "--dimension", "voice", "--n-boot", "100",
+                 "--no-learning-curve", "-q")
+    assert result.exit_code == 0, result.output
+    assert "majority baseline" in result.output and "confusion matrix" in result.output
+
+
+def test_explain_without_a_model_says_how_to_train(tmp_path):
+    from stance.store import Project
+
+    Project.init(tmp_path / "empty").close()
+    result = CliRunner().invoke(main, ["explain", "--project", str(tmp_path / "empty"), "text"])
+    assert result.exit_code == 1 and "stance train" in result.output
