@@ -456,25 +456,17 @@ class Project:
         )
 
     def label_counts(self, include_examples: bool = True) -> pd.DataFrame:
-        """Gold label counts per dimension and value, split into real passages and written examples."""
+        """Gold label counts per dimension and value (codebook order): real passages, written
+        examples and the total."""
         frame = self.gold_frame(include_examples=include_examples)
         rows = []
         for dim in self.codebook.dimensions:
+            row_counts = {}
             for kind, part in (("real", frame[~frame["is_example"]]), ("example", frame[frame["is_example"]])):
                 values = part[dim.name].dropna()
-                if dim.multi:
-                    values = values.explode()
-                counts = values.value_counts()
-                for v in dim.value_names:
-                    rows.append({"dimension": dim.name, "value": v, "kind": kind, "count": int(counts.get(v, 0))})
-        out = pd.DataFrame(rows)
-        if out.empty:
-            return pd.DataFrame(columns=["dimension", "value", "real", "example", "total"])
-        table = out.pivot_table(index=["dimension", "value"], columns="kind", values="count",
-                                aggfunc="sum", sort=False).reset_index()
-        for col in ("real", "example"):
-            if col not in table:
-                table[col] = 0
-        table["total"] = table["real"] + table["example"]
-        table.columns.name = None
-        return table[["dimension", "value", "real", "example", "total"]]
+                row_counts[kind] = (values.explode() if dim.multi else values).value_counts()
+            for v in dim.value_names:
+                real, example = int(row_counts["real"].get(v, 0)), int(row_counts["example"].get(v, 0))
+                rows.append({"dimension": dim.name, "value": v, "real": real, "example": example,
+                             "total": real + example})
+        return pd.DataFrame(rows, columns=["dimension", "value", "real", "example", "total"])

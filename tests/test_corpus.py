@@ -1,0 +1,111 @@
+"""The embedded corpus checked against the codebook (issue 3)."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from stance.codebook import load_codebook
+from stance.corpus import EXAMPLES_OUTLET, corpus_dir, load_corpus, load_into
+
+MIN_EXAMPLES_PER_VALUE = 25
+CHECKED_DIMENSIONS = ("posture", "intervention", "role", "voice")
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def examples() -> list[dict]:
+    return [r for part in sorted((corpus_dir() / "examples").glob("*.jsonl")) for r in rows(part)]
+
+
+def test_every_label_is_a_valid_codebook_value(examples):
+    cb = load_codebook()
+    for row in rows(corpus_dir() / "gold.jsonl") + examples:
+        for dim in cb.dimension_names:
+            assert dim in row, f"{row.get('id') or row['doc_key']} has no {dim}"
+            cb.validate_label(dim, row[dim])
+        assert row["annotator"] and row["date"], "every label records its annotator and date"
+        assert row["codebook_version"] == cb.version
+
+
+def test_every_seed_passage_has_gold_labels_on_every_dimension(project):
+    corpus = load_corpus()
+    seed = [d for d in corpus.documents if not d.is_example]
+    assert len(seed) == 4
+    load_into(project)
+    gold = project.gold_frame()
+    seed_passages = {p.id for d in seed for p in d.passages}
+    assert set(gold.passage_id) == seed_passages
+    for dim in project.codebook.dimension_names:
+        assert gold[dim].notna().all(), dim
+    boilerplate = gold[gold.is_boilerplate]
+    assert len(boilerplate) == 8 and set(boilerplate.role) == {"other"}
+    assert set(boilerplate.posture) == {"not_applicable"} and set(boilerplate.intervention) == {"not_applicable"}
+
+
+def test_seed_documents_have_the_required_metadata():
+    for row in rows(corpus_dir() / "documents.jsonl"):
+        assert row["outlet"] == "Responsible Statecraft"
+        assert row["title"] and row["title_supplied"] is True
+        assert row["date"][:4] in {"2023", "2024"} and row["date_inferred"] is True and row["date_note"]
+        assert row["source_file"].startswith("seed/")
+    authors = [r["author"] for r in rows(corpus_dir() / "documents.jsonl")]
+    assert authors == ["Adam Weinstein", None, None, None]
+
+
+def test_examples_meet_the_minimum_per_value(examples):
+    cb = load_codebook()
+    assert len(examples) >= 300
+    for dim in CHECKED_DIMENSIONS:
+        counts = Counter(r[dim] for r in examples)
+        for value in cb.dimension(dim).value_names:
+            assert counts[value] >= MIN_EXAMPLES_PER_VALUE, f"{dim}={value}: only {counts[value]} examples"
+
+
+def test_no_example_is_marked_as_real_text(examples, project):
+    assert all(r["written_for_codebook"] is True for r in examples)
+    assert all("not real-world text" in r["source"] for r in examples)
+    assert len({r["id"] for r in examples}) == len(examples)
+    assert len({r["text"] for r in examples}) == len(examples)
+    load_into(project)
+    passages = project.passages_frame()
+    written = passages[passages.outlet == EXAMPLES_OUTLET]
+    assert len(written) == len(examples) and written.is_example.all()
+    assert not passages[passages.outlet != EXAMPLES_OUTLET].is_example.any()
+
+
+def test_examples_are_not_separable_by_a_handful_of_stock_words(examples):
+    # A crude guard against lazy writing: no single opening word predicts a posture value for most of
+    # its passages when it opens many of them.
+    openings = Counter((r["text"].split()[0].lower(), r["posture"]) for r in examples)
+    by_word = Counter(r["text"].split()[0].lower() for r in examples)
+    for (word, _value), n in openings.items():
+        if by_word[word] >= 10:
+            assert n / by_word[word] < 0.8, f"passages opening with {word!r} are almost all one posture"
+
+
+def test_loading_twice_adds_nothing(project):
+    load_into(project)
+    before = project.status()
+    docs, gold = load_into(project)
+    assert (docs, gold) == (0, 0) and project.status() == before
+
+
+def test_data_card_counts_match_the_command(tmp_path):
+    from click.testing import CliRunner
+
+    from stance.cli import main
+
+    from stance.demo import run_demo
+
+    project = tmp_path / "demo"
+    run_demo(project, stages=("load",))  # the demo's first stage; later stages do not change labels
+    result = CliRunner().invoke(main, ["status", "--project", str(project), "--by-label", "--format", "markdown"])
+    produced = [line for line in result.output.splitlines() if line.startswith("|")]
+    card = (corpus_dir() / "README.md").read_text(encoding="utf-8")
+    in_card = card.split("<!-- counts:start -->")[1].split("<!-- counts:end -->")[0].strip().splitlines()
+    assert in_card == produced, "regenerate the table in corpus/README.md with the command it names"
