@@ -99,7 +99,6 @@ def test_data_card_counts_match_the_command(tmp_path):
     from click.testing import CliRunner
 
     from stance.cli import main
-
     from stance.demo import run_demo
 
     project = tmp_path / "demo"
