@@ -1,0 +1,239 @@
+"""Shares of each value per group, with document-bootstrap intervals, corrected or not for
+classifier error; the restraint index per group and over time; composition by a second dimension.
+
+Every table is tidy (one row per group and value) and carries the passage and document counts
+behind each figure, and a `small` flag for groups under `min_passages` (shown greyed, not dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .bootstrap import LEVEL, doc_sums, percentile_interval, ratio_replicates
+from .correction import ClassifierErrors, adjust
+from .frame import (
+    analysable,
+    as_list,
+    dimension_values,
+    doc_codes,
+    has_probabilities,
+    label_matrix,
+    labelled,
+    period,
+    prob_matrix,
+    require,
+)
+
+MIN_PASSAGES = 30
+MISSING = "(missing)"
+ESTIMATORS = {
+    "CC": "classify and count (uncorrected share of predicted labels)",
+    "PCC": "probabilistic classify and count (mean predicted probability, uncorrected)",
+    "ACC": "adjusted classify and count (corrected with the cross-validated confusion matrix; Forman 2008)",
+    "PACC": "probabilistic ACC (corrected with cross-validated mean probabilities; Bella et al. 2010)",
+}
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]):
+    """(key dict, sub-frame) per group, sorted, with missing keys shown as '(missing)'."""
+    if not keys:
+        yield {}, frame
+        return
+    require(frame, keys, "the scores")
+    labels = frame[keys].astype("string").fillna(MISSING)
+    grouper = keys if len(keys) > 1 else keys[0]
+    for key, idx in labels.groupby(grouper, sort=True, dropna=False).groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(keys, key, strict=True)), frame.loc[idx]
+
+
+def _rows(key: dict, values: Sequence[str], est: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int,
+          docs: int, min_passages: int, **extra) -> list[dict]:
+    return [{**key, "value": v, **extra, "share": float(est[j]), "low": float(lo[j]), "high": float(hi[j]),
+             "passages": n, "documents": docs, "small": n < min_passages} for j, v in enumerate(values)]
+
+
+COLUMNS = ["value", "estimator", "share", "low", "high", "passages", "documents", "small"]
+
+
+def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | None = None, codebook=None,
+               estimator: str = "CC", errors: ClassifierErrors | None = None, n_boot: int = 1000,
+               level: float = LEVEL, min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
+               random_state: int = 0) -> pd.DataFrame:
+    """Share of each value of `dimension` per group, with a percentile-bootstrap interval that
+    resamples documents within the group.
+
+    estimator: CC (share of predicted labels), PCC (mean probability), ACC or PACC (corrected for
+    classifier error; need `errors`, single-valued dimensions only). Multi-valued dimensions give
+    the share of passages carrying each value (shares need not sum to one).
+    Returns columns [*by, value, estimator, share, low, high, passages, documents, small].
+    """
+    estimator = estimator.upper()
+    if estimator not in ESTIMATORS:
+        raise InputError(f"unknown estimator {estimator!r}; valid: {', '.join(ESTIMATORS)}")
+    keys = as_list(by)
+    frame = analysable(frame, exclude_boilerplate)
+    require(frame, [dimension], "the scores")
+    frame = frame[labelled(frame, dimension)]
+    values = dimension_values(frame, dimension, codebook)
+    corrected = estimator in ("ACC", "PACC")
+    if corrected:
+        if errors is None:
+            raise InputError(f"{estimator} needs the classifier's cross-validated errors (errors=...)")
+        missing = [c for c in errors.classes if c not in values]
+        if missing:
+            raise InputError(f"the classifier's values {missing} are not values of {dimension!r}: "
+                             f"{', '.join(values)}")
+        model_values = list(errors.classes)
+    else:
+        model_values = list(values)
+    if estimator in ("PCC", "PACC") and not has_probabilities(frame, dimension, model_values):
+        raise InputError(f"{estimator} needs probability columns '{dimension}:<value>'; the scores have none")
+    rng = np.random.default_rng(random_state)
+    rates = rates_b = None
+    if corrected:
+        probabilistic = estimator == "PACC"
+        rates = errors.rates(probabilistic)
+        rates_b = errors.resampled_rates(n_boot, rng, probabilistic)
+
+    rows: list[dict] = []
+    for key, part in _groups(frame, keys):
+        mat = (prob_matrix(part, dimension, model_values) if estimator in ("PCC", "PACC")
+               else label_matrix(part, dimension, model_values))
+        codes = doc_codes(part)
+        sums, counts = doc_sums(codes, mat)
+        n, D = len(part), len(counts)
+        if corrected:
+            q = sums.sum(axis=0) / max(n, 1)
+            est = adjust(_norm(q), rates) if n and q.sum() > 0 else np.full(len(model_values), np.nan)
+            reps = ratio_replicates(sums, counts, n_boot, rng)
+            if len(reps):
+                reps = adjust(_norm(reps), rates if rates_b is None else rates_b[: len(reps)])
+            lo, hi = percentile_interval(reps, level)
+            est, lo, hi = (_spread(a, model_values, values) for a in (est, lo, hi))
+        else:
+            est = sums.sum(axis=0) / n if n else np.full(len(values), np.nan)
+            lo, hi = percentile_interval(ratio_replicates(sums, counts, n_boot, rng), level)
+        rows += _rows(key, values, est, lo, hi, n, D, min_passages, estimator=estimator)
+    return pd.DataFrame(rows, columns=[*keys, *COLUMNS])
+
+
+def _spread(a: np.ndarray, model_values: list[str], values: list[str]) -> np.ndarray:
+    """Figures over the classifier's values, placed among all the dimension's values (NaN for a
+    value the classifier does not predict)."""
+    pos = {v: j for j, v in enumerate(model_values)}
+    return np.array([a[pos[v]] if v in pos else np.nan for v in values])
+
+
+def _norm(q: np.ndarray) -> np.ndarray:
+    """Shares over the classifier's values, rescaled to sum to one (rows of a stack)."""
+    s = q.sum(axis=-1, keepdims=True)
+    return np.divide(q, s, out=np.full_like(q, np.nan), where=s > 0)
+
+
+def prevalence_table(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | None = None,
+                     codebook=None, errors: ClassifierErrors | None = None, **kwargs) -> pd.DataFrame:
+    """The uncorrected shares (CC, and PCC when probabilities exist) beside the corrected ones
+    (ACC, and PACC when cross-validated probabilities exist) in one long table."""
+    values = dimension_values(analysable(frame), dimension, codebook) if dimension in frame.columns else []
+    probs = has_probabilities(frame, dimension, values)
+    parts = [prevalence(frame, dimension, by, codebook, "CC", **kwargs)]
+    if probs:
+        parts.append(prevalence(frame, dimension, by, codebook, "PCC", **kwargs))
+    if errors is not None:
+        parts.append(prevalence(frame, dimension, by, codebook, "ACC", errors, **kwargs))
+        if probs and errors.mean_proba is not None:
+            parts.append(prevalence(frame, dimension, by, codebook, "PACC", errors, **kwargs))
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """A bipolar index over one dimension: mean P(positive) − mean P(negative) per passage.
+
+    The default (`default_index`) is the restraint index: the codebook's first dimension with its
+    first value as the positive pole and its second as the negative one (in the default codebook:
+    posture, restraint, escalation). Projects with another codebook pass their own."""
+
+    dimension: str
+    positive: str
+    negative: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.positive} index"
+
+    @property
+    def definition(self) -> str:
+        return (f"mean over non-boilerplate passages of P({self.dimension}={self.positive}) − "
+                f"P({self.dimension}={self.negative}); +1 all {self.positive}, −1 all {self.negative}")
+
+
+def default_index(codebook) -> IndexSpec:
+    """The restraint index of a codebook: its first dimension, first value minus second value."""
+    dim = codebook.dimensions[0]
+    if len(dim.values) < 2 or dim.multi:
+        raise InputError(f"the codebook's first dimension {dim.name!r} cannot carry a bipolar index; "
+                         "pass an IndexSpec(dimension, positive, negative)")
+    return IndexSpec(dim.name, dim.values[0].name, dim.values[1].name)
+
+
+def index_values(frame: pd.DataFrame, spec: IndexSpec) -> np.ndarray:
+    """Per passage: P(positive) − P(negative) from probability columns, else from the labels."""
+    vals = [spec.positive, spec.negative]
+    if has_probabilities(frame, spec.dimension, vals):
+        m = prob_matrix(frame, spec.dimension, vals)
+    else:
+        m = label_matrix(frame, spec.dimension, vals)
+    return m[:, 0] - m[:, 1]
+
+
+def index_table(frame: pd.DataFrame, spec: IndexSpec, by: str | Sequence[str] | None = None,
+                time: str | None = None, date_col: str = "date", n_boot: int = 1000, level: float = LEVEL,
+                min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
+                random_state: int = 0) -> pd.DataFrame:
+    """The index per group (and per period when `time` is year/quarter/month), with a document-
+    bootstrap interval. Columns [*by, (period), index, low, high, passages, documents, small]."""
+    keys = as_list(by)
+    frame = analysable(frame, exclude_boilerplate)
+    require(frame, [spec.dimension], "the scores")
+    frame = frame[labelled(frame, spec.dimension)]
+    if time:
+        frame = frame.assign(period=period(frame, time, date_col))
+        frame = frame[frame["period"].notna()]
+        keys = [*keys, "period"]
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for key, part in _groups(frame, keys):
+        x = index_values(part, spec)[:, None]
+        sums, counts = doc_sums(doc_codes(part), x)
+        n = len(part)
+        lo, hi = percentile_interval(ratio_replicates(sums, counts, n_boot, rng), level)
+        rows.append({**key, "index": float(x.mean()) if n else np.nan, "low": float(lo[0]),
+                     "high": float(hi[0]), "passages": n, "documents": len(counts), "small": n < min_passages})
+    return pd.DataFrame(rows, columns=[*keys, "index", "low", "high", "passages", "documents", "small"])
+
+
+def undated(frame: pd.DataFrame, time: str, date_col: str = "date") -> int:
+    """How many non-boilerplate passages a time chart leaves out for lack of a usable date."""
+    frame = analysable(frame)
+    if date_col not in frame.columns:
+        return len(frame)
+    return int(period(frame, time, date_col).isna().sum())
+
+
+def composition(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | None = None,
+                split: str | None = None, codebook=None, **kwargs) -> pd.DataFrame:
+    """Share of each value of `dimension` (e.g. argument role) per group, optionally within each
+    value of a second dimension `split` (e.g. voice: the author's own versus reported stance)."""
+    keys = as_list(by)
+    if split:
+        frame = analysable(frame, kwargs.get("exclude_boilerplate", True))
+        frame = frame[labelled(frame, split)]
+        keys = [*keys, split]
+    return prevalence(frame, dimension, keys, codebook, "CC", **kwargs)

@@ -1,0 +1,123 @@
+"""Annotation quality (agreement per dimension) and model quality (cross-validated figures) of a
+project, as tables for a report. Both read what other parts of the toolkit stored; neither trains
+or annotates anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import numpy as np
+import pandas as pd
+
+from .correction import ClassifierErrors
+
+log = logging.getLogger(__name__)
+
+AGREEMENT_COLUMNS = ["dimension", "metric", "value", "low", "high", "passages", "annotators"]
+MODEL_COLUMNS = ["dimension", "metric", "value", "low", "high", "baseline", "passages", "documents",
+                 "measured_on"]
+
+
+def annotation_quality(project) -> tuple[pd.DataFrame, str]:
+    """Agreement per dimension from `stance.agreement.agreement(project)` when that module exists,
+    as (table, note). The note says why the table is empty when it is."""
+    try:
+        mod = importlib.import_module("stance.agreement")
+    except ModuleNotFoundError:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS), "agreement is not available in this installation"
+    try:
+        result = mod.agreement(project)
+    except Exception as exc:  # a project with one annotator, for instance
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS), f"agreement not computed: {exc}"
+    table = _agreement_frame(result)
+    if table.empty:
+        return table, ("no passage was labelled by two or more annotators, so agreement cannot be "
+                       "measured yet")
+    return table, ""
+
+
+def _agreement_frame(result) -> pd.DataFrame:
+    """Normalise whatever `agreement()` returns (a DataFrame, an object with to_frame(), or a dict
+    per dimension) to AGREEMENT_COLUMNS."""
+    if hasattr(result, "to_frame"):
+        result = result.to_frame()
+    if isinstance(result, dict):
+        rows = []
+        for dim, figs in result.items():
+            if isinstance(figs, dict):
+                for metric, v in figs.items():
+                    if isinstance(v, dict):
+                        rows.append({"dimension": dim, "metric": metric, **v})
+                    elif isinstance(v, (int, float)):
+                        rows.append({"dimension": dim, "metric": metric, "value": v})
+        result = pd.DataFrame(rows)
+    if not isinstance(result, pd.DataFrame):
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    out = result.copy()
+    if "metric" not in out.columns:  # wide: one column per statistic
+        stats = [c for c in out.columns if c in ("alpha", "krippendorff_alpha", "kappa", "cohen_kappa",
+                                                  "fleiss_kappa", "percent_agreement")]
+        if stats and "dimension" in out.columns:
+            out = out.melt(id_vars=[c for c in out.columns if c not in stats], value_vars=stats,
+                           var_name="metric", value_name="value")
+    for c in AGREEMENT_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    return out[AGREEMENT_COLUMNS + [c for c in out.columns if c not in AGREEMENT_COLUMNS]]
+
+
+def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
+    """Cross-validated figures of the project's latest model per dimension, beside the majority-
+    class baseline, from the metrics and card stored when the model was trained."""
+    rows = []
+    for dim in dimensions or project.codebook.dimension_names:
+        entry = project.latest_model(dim)
+        if entry is None:
+            continue
+        card = (entry.get("card") or {}).get("dimension") or {}
+        ev = card.get("evaluation") or {}
+        base = ev.get("majority_baseline", {})
+        training = card.get("training_data", {})
+        for metric, fig in (entry.get("metrics") or {}).items():
+            if not isinstance(fig, dict):
+                continue
+            rows.append({"dimension": dim, "metric": metric, "value": fig.get("value"), "low": fig.get("low"),
+                         "high": fig.get("high"), "baseline": (base.get(metric) or {}).get("value", np.nan),
+                         "passages": training.get("passages", np.nan),
+                         "documents": training.get("documents", np.nan),
+                         "measured_on": ev.get("measured_on", "")})
+    return pd.DataFrame(rows, columns=MODEL_COLUMNS)
+
+
+def classifier_errors(project, dimension: str, n_boot: int = 200,
+                      progress=None) -> ClassifierErrors | None:
+    """Cross-validated errors of the project's classifier for a single-valued `dimension`.
+
+    Uses a confusion matrix stored in the model card when there is one; otherwise re-runs the
+    grouped cross-validation with the saved model's settings (features, written examples) to get
+    out-of-fold predictions. Returns None when there is no model or it cannot be evaluated."""
+    entry = project.latest_model(dimension)
+    if entry is None or project.codebook.dimension(dimension).multi:
+        return None
+    card = entry.get("card") or {}
+    ev_card = (card.get("dimension") or {}).get("evaluation") or {}
+    if ev_card.get("confusion"):
+        conf = pd.DataFrame(ev_card["confusion"])
+        if "true" in conf.columns:
+            conf = conf.set_index("true")
+        return ClassifierErrors.from_confusion(dimension, conf, "confusion matrix in the model card")
+    from ..models import evaluate
+
+    try:
+        result = evaluate(project, dimensions=[dimension], features=card.get("features", "tfidf"),
+                          include_examples=bool(card.get("include_examples", False)), n_boot=n_boot,
+                          learning_curve=False, progress=progress)
+    except Exception as exc:  # any failure means: no correction, said in the report
+        log.warning("cross-validation for %s failed: %s", dimension, exc)
+        return None
+    ev = result.dimensions.get(dimension)
+    if ev is None or not ev.evaluated:
+        return None
+    return ClassifierErrors.from_evaluation(ev)
