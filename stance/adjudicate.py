@@ -1,0 +1,133 @@
+"""Adjudication: list where annotators disagree, record the adjudicator's decision as gold, and
+promote unanimous labels to gold. Every gold row records how it was reached (`method`) and by whom.
+
+The web app's adjudication view and `stance agree` both call these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .store import Project
+
+DISAGREEMENT_COLUMNS = ["passage_id", "doc_id", "seq", "title", "text", "dimension", "choices", "values",
+                        "n_annotators", "gold", "gold_method"]
+
+
+def _gold_state(project: Project) -> tuple[dict[tuple[str, str], tuple[Any, str]], set[tuple[str, str]]]:
+    """({(passage, dimension): (latest gold value, its method)}, {(passage, dimension) ever adjudicated})."""
+    latest: dict[tuple[str, str], tuple[Any, str]] = {}
+    adjudicated: set[tuple[str, str]] = set()
+    for pid, dim, value, method in project.conn.execute(
+        "SELECT passage_id, dimension, value_json, method FROM gold_labels ORDER BY id"
+    ):
+        latest[(pid, dim)] = (json.loads(value), method)
+        if method == "adjudicated":
+            adjudicated.add((pid, dim))
+    return latest, adjudicated
+
+
+def _as_json_value(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    norm = lambda v: tuple(sorted(v)) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def disagreements(project: Project, dimensions: list[str] | None = None,
+                  annotators: list[str] | None = None) -> pd.DataFrame:
+    """Passages labelled by two or more annotators who disagree, and not adjudicated yet.
+
+    One row per passage and dimension, in document order, with `choices` = {annotator: value}
+    (multi-valued values as lists), the distinct `values` chosen, and the current gold label if any.
+    """
+    from .agreement import label_table, show_value
+
+    table = label_table(project, dimensions, annotators)
+    latest, adjudicated = _gold_state(project)
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    for dim, by_passage in table.items():
+        for pid, choices in by_passage.items():
+            if len(choices) >= 2 and len(set(choices.values())) > 1 and (pid, dim) not in adjudicated:
+                found.append((pid, dim, choices))
+    if not found:
+        return pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
+    ids = sorted({pid for pid, _, _ in found})
+    info = {
+        row["id"]: dict(row) for row in project.conn.execute(
+            "SELECT p.id, p.doc_id, p.seq, p.text, d.title, d.imported_at, d.rowid AS doc_row FROM passages p"
+            " JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
+    order = {d: i for i, d in enumerate(project.codebook.dimension_names)}
+    rows = []
+    for pid, dim, choices in found:
+        p = info[pid]
+        gold, method = latest.get((pid, dim), (None, None))
+        rows.append({
+            "passage_id": pid, "doc_id": p["doc_id"], "seq": p["seq"], "title": p["title"], "text": p["text"],
+            "dimension": dim,
+            "choices": {a: _as_json_value(v) for a, v in sorted(choices.items())},
+            "values": sorted({show_value(v) for v in choices.values()}),
+            "n_annotators": len(choices), "gold": gold, "gold_method": method,
+            "_key": (p["imported_at"], p["doc_row"], p["seq"], order.get(dim, 99)),
+        })
+    rows.sort(key=lambda r: r["_key"])
+    frame = pd.DataFrame(rows).drop(columns="_key")
+    return frame[DISAGREEMENT_COLUMNS].reset_index(drop=True)
+
+
+def resolve(project: Project, passage_id: str, dimension: str, value: Any, adjudicator: str,
+            note: str = "") -> int:
+    """Record the adjudicator's choice as the gold label (method "adjudicated"); returns the gold row id.
+
+    The value is checked against the codebook (a list or ';'-joined string for multi-valued dimensions).
+    """
+    if not adjudicator or not str(adjudicator).strip():
+        raise InputError("resolve needs the adjudicator's name")
+    project.codebook.dimension(dimension)  # unknown dimension: LabelError naming the valid ones
+    row = project.conn.execute("SELECT 1 FROM passages WHERE id = ?", (passage_id,)).fetchone()
+    if row is None:
+        raise InputError(f"unknown passage {passage_id!r}: it is not in the project")
+    return project.add_gold(passage_id, dimension, value, method="adjudicated",
+                            decided_by=str(adjudicator).strip(), note=note)
+
+
+def promote_unanimous(project: Project, min_annotators: int = 2, dimensions: list[str] | None = None,
+                      annotators: list[str] | None = None) -> int:
+    """Make gold of every label on which all of a passage's annotators agree; returns gold rows added.
+
+    Needs at least `min_annotators` (and never fewer than two) annotators on the passage. Idempotent:
+    a passage whose current gold already has that value gets no new row. Gold reached another way
+    (adjudicated, imported, from the corpus) is never overridden; a stale unanimous gold (the
+    annotators have since changed their labels, and agree again) is replaced.
+    """
+    from .agreement import label_table
+
+    need = max(2, int(min_annotators))
+    table = label_table(project, dimensions, annotators)
+    added = 0
+    with project.transaction() as conn:
+        latest, adjudicated = _gold_state(project)
+        for dim, by_passage in table.items():
+            for pid, choices in by_passage.items():
+                values = set(choices.values())
+                if len(choices) < need or len(values) != 1 or (pid, dim) in adjudicated:
+                    continue
+                value = _as_json_value(values.pop())
+                current = latest.get((pid, dim))
+                if current is not None and (_same(current[0], value) or current[1] != "unanimous"):
+                    continue
+                project.add_gold(pid, dim, value, method="unanimous", decided_by=",".join(sorted(choices)),
+                                 note=f"unanimous: {len(choices)} annotators", conn=conn)
+                added += 1
+    return added
