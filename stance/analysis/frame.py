@@ -46,12 +46,12 @@ def dimension_values(frame: pd.DataFrame, dim: str, codebook=None) -> list[str]:
         require(frame, [dim])
     seen: dict[str, None] = {}
     for v in frame[dim].dropna():
-        for item in _items(v):
+        for item in split_values(v):
             seen.setdefault(item, None)
     return sorted(seen)
 
 
-def _items(v) -> list[str]:
+def split_values(v) -> list[str]:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return []
     if isinstance(v, str):
@@ -65,7 +65,7 @@ def label_matrix(frame: pd.DataFrame, dim: str, values: Sequence[str]) -> np.nda
     pos = {v: j for j, v in enumerate(values)}
     out = np.zeros((len(frame), len(values)))
     for i, v in enumerate(frame[dim].to_numpy()):
-        for item in _items(v):
+        for item in split_values(v):
             j = pos.get(item)
             if j is not None:
                 out[i, j] = 1.0
@@ -89,7 +89,7 @@ def prob_matrix(frame: pd.DataFrame, dim: str, values: Sequence[str]) -> np.ndar
 
 def labelled(frame: pd.DataFrame, dim: str) -> pd.Series:
     """True where the passage has a label for `dim` (unlabelled gold rows are left out)."""
-    return frame[dim].map(lambda v: len(_items(v)) > 0) if dim in frame.columns else pd.Series(
+    return frame[dim].map(lambda v: len(split_values(v)) > 0) if dim in frame.columns else pd.Series(
         False, index=frame.index)
 
 

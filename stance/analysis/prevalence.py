@@ -27,6 +27,7 @@ from .frame import (
     period,
     prob_matrix,
     require,
+    split_values,
 )
 
 MIN_PASSAGES = 30
@@ -154,15 +155,19 @@ def prevalence_table(frame: pd.DataFrame, dimension: str, by: str | Sequence[str
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """A bipolar index over one dimension: mean P(positive) − mean P(negative) per passage.
+    """A bipolar index over one dimension: mean P(positive) − mean P(negative) over argumentative
+    passages (not boilerplate; and, when `role_dimension` is scored, not predicted as one of the
+    `non_argumentative` roles).
 
-    The default (`default_index`) is the restraint index: the codebook's first dimension with its
-    first value as the positive pole and its second as the negative one (in the default codebook:
-    posture, restraint, escalation). Projects with another codebook pass their own."""
+    `default_index(codebook)` gives the restraint index exactly as the document-level scores define
+    it (`stance.score.RESTRAINT`), so group figures and document figures agree. Projects with
+    another codebook pass their own."""
 
     dimension: str
     positive: str
     negative: str
+    role_dimension: str | None = None
+    non_argumentative: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -170,12 +175,34 @@ class IndexSpec:
 
     @property
     def definition(self) -> str:
-        return (f"mean over non-boilerplate passages of P({self.dimension}={self.positive}) − "
+        where = "non-boilerplate passages"
+        if self.role_dimension and self.non_argumentative:
+            where += f" whose predicted {self.role_dimension} is not {' or '.join(self.non_argumentative)}"
+        return (f"mean over {where} of P({self.dimension}={self.positive}) − "
                 f"P({self.dimension}={self.negative}); +1 all {self.positive}, −1 all {self.negative}")
+
+    def argumentative(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.role_dimension and self.non_argumentative and self.role_dimension in frame.columns:
+            drop = set(self.non_argumentative)
+            return frame[~frame[self.role_dimension].map(lambda v: bool(set(split_values(v)) & drop))]
+        return frame
 
 
 def default_index(codebook) -> IndexSpec:
-    """The restraint index of a codebook: its first dimension, first value minus second value."""
+    """The restraint index: the scoring module's definition (`stance.score.RESTRAINT`) checked
+    against the codebook; without it, the codebook's first dimension, first value minus second."""
+    try:
+        from ..score import RESTRAINT as spec  # the document-level definition, when installed
+    except ImportError:
+        spec = None
+    if spec is not None and spec["dimension"] in codebook.dimension_names:
+        values = codebook.dimension(spec["dimension"]).value_names
+        roles = (codebook.dimension(spec["role_dimension"]).value_names
+                 if spec.get("role_dimension") in codebook.dimension_names else [])
+        if spec["plus"] in values and spec["minus"] in values:
+            keep = tuple(v for v in spec.get("non_argumentative", ()) if v in roles)
+            return IndexSpec(spec["dimension"], spec["plus"], spec["minus"],
+                             spec.get("role_dimension") if keep else None, keep)
     dim = codebook.dimensions[0]
     if len(dim.values) < 2 or dim.multi:
         raise InputError(f"the codebook's first dimension {dim.name!r} cannot carry a bipolar index; "
@@ -202,7 +229,7 @@ def index_table(frame: pd.DataFrame, spec: IndexSpec, by: str | Sequence[str] | 
     keys = as_list(by)
     frame = analysable(frame, exclude_boilerplate)
     require(frame, [spec.dimension], "the scores")
-    frame = frame[labelled(frame, spec.dimension)]
+    frame = spec.argumentative(frame[labelled(frame, spec.dimension)])
     if time:
         frame = frame.assign(period=period(frame, time, date_col))
         frame = frame[frame["period"].notna()]

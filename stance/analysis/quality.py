@@ -32,40 +32,36 @@ def annotation_quality(project) -> tuple[pd.DataFrame, str]:
     except Exception as exc:  # a project with one annotator, for instance
         return pd.DataFrame(columns=AGREEMENT_COLUMNS), f"agreement not computed: {exc}"
     table = _agreement_frame(result)
-    if table.empty:
+    if table.empty or table["value"].isna().all():
         return table, ("no passage was labelled by two or more annotators, so agreement cannot be "
                        "measured yet")
     return table, ""
 
 
 def _agreement_frame(result) -> pd.DataFrame:
-    """Normalise whatever `agreement()` returns (a DataFrame, an object with to_frame(), or a dict
-    per dimension) to AGREEMENT_COLUMNS."""
-    if hasattr(result, "to_frame"):
-        result = result.to_frame()
-    if isinstance(result, dict):
-        rows = []
-        for dim, figs in result.items():
-            if isinstance(figs, dict):
-                for metric, v in figs.items():
-                    if isinstance(v, dict):
-                        rows.append({"dimension": dim, "metric": metric, **v})
-                    elif isinstance(v, (int, float)):
-                        rows.append({"dimension": dim, "metric": metric, "value": v})
-        result = pd.DataFrame(rows)
-    if not isinstance(result, pd.DataFrame):
+    """`AgreementReport.to_frame()` (one row per dimension: alpha with its interval, observed
+    agreement, overlap) as long rows: one per dimension and statistic, with the passages it is on."""
+    frame = result.to_frame() if hasattr(result, "to_frame") else result
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
         return pd.DataFrame(columns=AGREEMENT_COLUMNS)
-    out = result.copy()
-    if "metric" not in out.columns:  # wide: one column per statistic
-        stats = [c for c in out.columns if c in ("alpha", "krippendorff_alpha", "kappa", "cohen_kappa",
-                                                  "fleiss_kappa", "percent_agreement")]
-        if stats and "dimension" in out.columns:
-            out = out.melt(id_vars=[c for c in out.columns if c not in stats], value_vars=stats,
-                           var_name="metric", value_name="value")
-    for c in AGREEMENT_COLUMNS:
-        if c not in out.columns:
-            out[c] = np.nan
-    return out[AGREEMENT_COLUMNS + [c for c in out.columns if c not in AGREEMENT_COLUMNS]]
+    rows = []
+    for r in frame.to_dict(orient="records"):
+        n = r.get("overlap", r.get("passages"))
+        note = r.get("note") or ""
+        alpha = r.get("alpha")
+        rows.append({"dimension": r["dimension"], "metric": "Krippendorff's alpha",
+                     "value": np.nan if alpha is None else alpha,
+                     "low": _num(r.get("alpha_low")), "high": _num(r.get("alpha_high")), "passages": n,
+                     "annotators": r.get("annotators"), "note": note})
+        if r.get("observed_agreement") is not None:
+            rows.append({"dimension": r["dimension"], "metric": "observed agreement",
+                         "value": r["observed_agreement"], "low": np.nan, "high": np.nan, "passages": n,
+                         "annotators": r.get("annotators"), "note": note})
+    return pd.DataFrame(rows, columns=[*AGREEMENT_COLUMNS, "note"])
+
+
+def _num(v) -> float:
+    return np.nan if v is None else float(v)
 
 
 def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:

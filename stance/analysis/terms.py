@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .frame import _items, analysable, require
+from .frame import analysable, require, split_values
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b"
 DEFAULT_ALPHA0 = 500.0
@@ -77,7 +77,7 @@ def distinctive_terms(frame: pd.DataFrame, column: str, a: str, b: str, text_col
     """
     require(frame, [column, text_col], "the passages")
     frame = analysable(frame, exclude_boilerplate)
-    has = frame[column].map(lambda v: _items(v) if not isinstance(v, (int, float)) else [str(v)])
+    has = frame[column].map(lambda v: split_values(v) if not isinstance(v, (int, float)) else [str(v)])
     in_a = has.map(lambda items: a in items).to_numpy(bool)
     in_b = has.map(lambda items: b in items).to_numpy(bool)
     texts = frame[text_col].fillna("").astype(str).to_numpy()
