@@ -1,0 +1,276 @@
+"""The annotation web app: one passage at a time, every action from the keyboard.
+
+`create_app(project_path, annotators=[...])` returns a Starlette app; `stance annotate` serves it
+with uvicorn. A label is committed to SQLite in its own short transaction (run in a worker
+thread with that thread's own connection) before the response says "saved".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..store import Project
+from .queue import Queue, QueueOptions, build_queue, suggestions
+from .web import (
+    EXCEPTION_HANDLERS,
+    MAX_BODY,
+    MAX_NOTE,
+    STATIC_DIR,
+    Authenticator,
+    GuardMiddleware,
+    read_json,
+    templates,
+)
+
+COOKIE = "stance_token"
+CONTEXT = 2  # neighbouring passages shown on each side
+
+
+class Annotation:
+    """Server-side state of one annotation app: the project, the passages, each annotator's queue."""
+
+    def __init__(self, project_path: str | Path, annotators: Sequence[str], opts: QueueOptions,
+                 durable: bool = True) -> None:
+        self.project = Project.open(project_path)
+        self.codebook = self.project.codebook
+        self.opts = QueueOptions(**{**opts.__dict__, "annotators": tuple(annotators) or opts.annotators})
+        self.durable = durable
+        self._lock = threading.Lock()
+        self._queues: dict[str, Queue] = {}
+        self._fullsync = threading.local()
+        frame = self.project.passages_frame(include_examples=True)
+        self.passages: dict[str, dict[str, Any]] = {}
+        self.doc_passages: dict[str, list[str]] = {}
+        frame = frame.astype(object).where(frame.notna(), None)  # NaN metadata -> null in JSON
+        for row in frame.itertuples(index=False):
+            self.passages[row.passage_id] = {
+                "id": row.passage_id, "doc_id": row.doc_id, "seq": int(row.seq), "text": row.text,
+                "title": row.title, "outlet": row.outlet, "author": row.author, "date": row.date,
+                "boilerplate": bool(row.is_boilerplate),
+            }
+            self.doc_passages.setdefault(row.doc_id, []).append(row.passage_id)
+
+    @property
+    def conn(self):
+        """This thread's connection; labels are fsynced at commit (synchronous=FULL)."""
+        conn = self.project.conn
+        if self.durable and not getattr(self._fullsync, "done", False):
+            conn.execute("PRAGMA synchronous = FULL")
+            self._fullsync.done = True
+        return conn
+
+    def queue(self, annotator: str) -> Queue:
+        with self._lock:
+            q = self._queues.get(annotator)
+            if q is None:
+                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts)
+            return q
+
+    def statuses(self, annotator: str) -> dict[str, dict[str, Any]]:
+        """The annotator's current row per passage (labelled, skipped or retracted)."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.passage_id, a.status, a.labels_json, a.note FROM annotations a JOIN"
+            " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
+            " ON last.id = a.id", (annotator,),
+        ).fetchall()
+        return {r["passage_id"]: {"id": r["id"], "status": r["status"], "labels": json.loads(r["labels_json"]),
+                                  "note": r["note"]} for r in rows}
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def task(self, annotator: str, passage_id: str | None = None, step: str | None = None,
+             after: str | None = None, draft: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the page shows next: a passage with context, the annotator's labels, progress."""
+        q = self.queue(annotator)
+        mine = self.statuses(annotator)
+        done = {pid for pid, s in mine.items() if s["status"] in ("labelled", "skipped")}
+        ids = q.passage_ids
+        if step == "last" and ids:
+            passage_id, step = ids[-1], None
+        if passage_id is not None:
+            self.check_passage(q, passage_id)
+            if step in ("prev", "next"):
+                i = q.position[passage_id] + (-1 if step == "prev" else 1)
+                passage_id = ids[i] if 0 <= i < len(ids) else (passage_id if step == "prev" else None)
+        if passage_id is None:
+            start = q.position[after] + 1 if after in q.position else 0
+            order = ids[start:] + ids[:start]
+            passage_id = next((pid for pid in order if pid not in done), None)
+        labelled = sum(1 for pid in ids if mine.get(pid, {}).get("status") == "labelled")
+        skipped = sum(1 for pid in ids if mine.get(pid, {}).get("status") == "skipped")
+        out: dict[str, Any] = {
+            "annotator": annotator,
+            "progress": {"done": labelled, "skipped": skipped, "assigned": len(ids)},
+            "order_note": q.note,
+            "finished": passage_id is None,
+            "passage": None,
+        }
+        if passage_id is None:
+            return out
+        p = self.passages[passage_id]
+        siblings = self.doc_passages[p["doc_id"]]
+        k = siblings.index(passage_id)
+        current = mine.get(passage_id)
+        status = current["status"] if current else None
+        out.update({
+            "passage": p,
+            "position": q.position[passage_id] + 1,
+            "before": [self.passages[s]["text"] for s in siblings[max(0, k - CONTEXT):k]],
+            "after": [self.passages[s]["text"] for s in siblings[k + 1:k + 1 + CONTEXT]],
+            "status": status if status in ("labelled", "skipped") else None,
+            "labels": current["labels"] if status == "labelled" else None,
+            "note": current["note"] if status == "labelled" else "",
+            "draft": draft,
+            "suggestion": suggestions(self.project, passage_id) or None,
+        })
+        return out
+
+    def check_passage(self, q: Queue, passage_id: Any) -> str:
+        if not isinstance(passage_id, str) or not passage_id:
+            raise HTTPException(400, "'passage_id' must be a non-empty string")
+        if passage_id not in self.passages:
+            raise HTTPException(404, f"unknown passage id {passage_id[:100]!r}")
+        if passage_id not in q.position:
+            raise HTTPException(404, f"passage {passage_id!r} is not in {q.annotator}'s queue")
+        return passage_id
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def save(self, annotator: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate and commit one label (or skip); return the id and the next task."""
+        q = self.queue(annotator)
+        pid = self.check_passage(q, data.get("passage_id"))
+        action = data.get("action", "label")
+        if action not in ("label", "skip"):
+            raise HTTPException(400, f"unknown action {action!r}; valid: label, skip")
+        note = data.get("note") or ""
+        if not isinstance(note, str) or len(note) > MAX_NOTE:
+            raise HTTPException(400, f"'note' must be a string of at most {MAX_NOTE} characters")
+        labels = data.get("labels") or {}
+        if not isinstance(labels, dict):
+            raise HTTPException(400, "'labels' must be an object {dimension: value}")
+        suggestion = None
+        if action == "label":
+            for dim, value in labels.items():
+                self.codebook.validate_label(dim, value)  # LabelError -> 422 naming the valid values
+            missing = [d for d in self.codebook.dimension_names if labels.get(d) in (None, "", [])]
+            if missing:
+                raise HTTPException(422, "choose a value for: " + ", ".join(missing))
+            guess = suggestions(self.project, pid)
+            suggestion = {d: s["value"] for d, s in guess.items()} or None
+        conn = self.conn
+        with self.project.transaction():
+            ann_id = self.project.add_annotation(
+                pid, annotator, labels if action == "label" else {}, note=note, source="web",
+                status="labelled" if action == "label" else "skipped", suggestion=suggestion, conn=conn)
+        return {"saved": True, "annotation_id": ann_id, "passage_id": pid,
+                "task": self.task(annotator, after=pid)}
+
+    def undo(self, annotator: str) -> dict[str, Any]:
+        """Retract the annotator's most recent label or skip (a new 'retracted' row; nothing is deleted)."""
+        conn = self.conn
+        with self.project.transaction():
+            row = conn.execute(
+                "SELECT a.passage_id, a.labels_json, a.note, a.status FROM annotations a JOIN"
+                " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
+                " ON last.id = a.id WHERE a.status != 'retracted' ORDER BY a.id DESC LIMIT 1", (annotator,),
+            ).fetchone()
+            if row is None:
+                raise HTTPException(409, "nothing to undo")
+            self.project.add_annotation(row["passage_id"], annotator, {}, note="", status="retracted",
+                                        conn=conn)
+        pid = row["passage_id"]
+        draft = json.loads(row["labels_json"]) if row["status"] == "labelled" else None
+        q = self.queue(annotator)
+        task = self.task(annotator, passage_id=pid) if pid in q.position else self.task(annotator)
+        task["draft"] = draft
+        task["note"] = row["note"]
+        return {"retracted": pid, "task": task}
+
+
+def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: QueueOptions | None = None,
+               auth: bool = True, max_body: int = MAX_BODY, durable: bool = True) -> Starlette:
+    """The annotation app for a project.
+
+    `annotators` are the people this server divides the non-overlap passages among; with
+    `auth=False` (loopback only, checked by the server) every request is the first of them.
+    """
+    opts = opts or QueueOptions()
+    state = Annotation(project_path, annotators, opts, durable=durable)
+    gate = Authenticator(state.project, auth, annotators[0] if annotators else None, COOKIE)
+    tpl = templates()
+
+    async def index(request: Request) -> Response:
+        name = gate.who(request)
+        if name is None:
+            return RedirectResponse("/login", status_code=303)
+        return tpl.TemplateResponse(request, "annotate.html", {
+            "annotator": name, "codebook": state.codebook, "codebook_data": state.codebook.to_dict(),
+            "project": state.project.path.name, "auth": auth,
+        })
+
+    async def login(request: Request) -> Response:
+        token = request.query_params.get("token")
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=5)
+            token = str(form.get("token") or "")
+        if token is None:
+            return tpl.TemplateResponse(request, "login.html", {"error": None, "title": "annotate"})
+        name = await run_in_threadpool(gate.lookup, token)
+        if name is None:
+            return tpl.TemplateResponse(request, "login.html", {"error": "unknown token", "title": "annotate"},
+                                        status_code=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
+        return response
+
+    async def get_task(request: Request) -> Response:
+        name = gate.require(request)
+        qp = request.query_params
+        step = qp.get("step")
+        if step not in (None, "prev", "next", "last"):
+            raise HTTPException(400, f"unknown step {step!r}; valid: prev, next, last")
+        task = await run_in_threadpool(state.task, name, qp.get("passage_id"), step)
+        return JSONResponse(task)
+
+    async def post_annotation(request: Request) -> Response:
+        name = gate.require(request, write=True)
+        data = await read_json(request)
+        return JSONResponse(await run_in_threadpool(state.save, name, data))
+
+    async def post_undo(request: Request) -> Response:
+        name = gate.require(request, write=True)
+        await read_json(request)
+        return JSONResponse(await run_in_threadpool(state.undo, name))
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/login", login, methods=["GET", "POST"]),
+            Route("/api/task", get_task),
+            Route("/api/annotations", post_annotation, methods=["POST"]),
+            Route("/api/undo", post_undo, methods=["POST"]),
+            Route("/healthz", health),
+            Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+        ],
+        middleware=[Middleware(GuardMiddleware, max_body=max_body)],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    app.state.annotation = state
+    return app

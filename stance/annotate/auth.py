@@ -1,0 +1,73 @@
+"""Annotator tokens: issued once, stored hashed, checked on every request of the web app.
+
+A token is 32 random bytes (URL-safe base64). Only its SHA-256 hash is stored in the
+``annotators`` table, so a copied database does not reveal anyone's token. Tokens carry enough
+entropy that a plain hash (no salt, no slow KDF) is the right tool, as for API keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import secrets
+
+from ..errors import InputError
+from ..store import Project, now
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_name(name: str) -> str:
+    """Annotator names become labels' authors: keep them short and plain."""
+    if not NAME_RE.match(name or ""):
+        raise InputError(
+            f"invalid annotator name {name!r}: use 1-64 letters, digits, '_', '.', '@' or '-',"
+            " starting with a letter or digit"
+        )
+    return name
+
+
+def ensure_annotator(project: Project, name: str, new_token: bool = False) -> str | None:
+    """Register `name` if needed; return a fresh token when one was issued, else None.
+
+    A token is issued when the annotator is new, has no token yet (e.g. created by an import),
+    or when `new_token` asks to replace a lost one (the old token stops working).
+    """
+    check_name(name)
+    with project.transaction() as tx:
+        row = tx.execute("SELECT token_hash FROM annotators WHERE name = ?", (name,)).fetchone()
+        if row is not None and row["token_hash"] and not new_token:
+            return None
+        token = secrets.token_urlsafe(32)
+        if row is None:
+            tx.execute("INSERT INTO annotators (name, token_hash, created_at) VALUES (?,?,?)",
+                       (name, hash_token(token), now()))
+        else:
+            tx.execute("UPDATE annotators SET token_hash = ? WHERE name = ?", (hash_token(token), name))
+    return token
+
+
+def annotator_for_token(project: Project, token: str | None) -> str | None:
+    """The annotator a token belongs to, or None for a missing or unknown token."""
+    if not token or len(token) > 256:
+        return None
+    row = project.conn.execute(
+        "SELECT name FROM annotators WHERE token_hash = ?", (hash_token(token),)
+    ).fetchone()
+    return row["name"] if row else None
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,170 @@
+"""Which passages an annotator sees, and in what order.
+
+Assignment (see docs/annotation.md):
+
+* the candidate passages are the project's real passages (written codebook examples only with
+  ``include_examples``), without boilerplate unless ``include_boilerplate``;
+* a share ``overlap`` of them, picked by a stable hash of the passage id and the seed, goes to
+  every annotator: these passages measure agreement;
+* every other passage goes to one annotator: the one who labelled it first if one of them has, else
+  the one a stable hash of the passage id picks among the annotators served together (labels
+  from anyone else, such as imported or corpus labels, do not count). Adding an
+  annotator re-divides only the passages nobody has labelled yet.
+
+Orders: ``sequential`` (document order), ``random`` (shuffled with the seed) and ``uncertain``
+(least confident model prediction first; sequential when the project has no predictions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..codebook import Codebook
+from ..errors import InputError
+from ..store import Project
+
+ORDERS = ("sequential", "random", "uncertain")
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """How passages are chosen and ordered; shared by every annotator of one server."""
+
+    order: str = "sequential"
+    seed: int = 0
+    overlap: float = 0.2
+    include_boilerplate: bool = False
+    include_examples: bool = False
+    annotators: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.order not in ORDERS:
+            raise InputError(f"unknown order {self.order!r}; valid: {', '.join(ORDERS)}")
+        if not 0.0 <= self.overlap <= 1.0:
+            raise InputError(f"overlap must be between 0 and 1, got {self.overlap}")
+
+
+@dataclass
+class Queue:
+    """One annotator's assigned passages in order, and a note on how the order was made."""
+
+    annotator: str
+    passage_ids: list[str]
+    note: str = ""
+    position: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {pid: i for i, pid in enumerate(self.passage_ids)}
+
+
+def _unit(*parts: Any) -> float:
+    """A stable number in [0, 1) from the parts (the same on every machine and run)."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def in_overlap(passage_id: str, overlap: float, seed: int) -> bool:
+    return _unit("overlap", seed, passage_id) < overlap
+
+
+def owner(passage_id: str, annotators: list[str], seed: int) -> str:
+    return annotators[int(_unit("owner", seed, passage_id) * len(annotators))]
+
+
+def candidates(project: Project, opts: QueueOptions) -> list[str]:
+    """Passage ids in document order that any annotator may be given."""
+    frame = project.passages_frame(include_examples=True)
+    if not opts.include_examples:
+        real = frame[~frame["is_example"]]
+        frame = real if len(real) else frame  # a project of examples only still has work to do
+    if not opts.include_boilerplate:
+        frame = frame[~frame["is_boilerplate"]]
+    return frame["passage_id"].tolist()
+
+
+def first_labellers(project: Project, team: list[str]) -> dict[str, str]:
+    """Which member of `team` labelled each passage first (any status except retracted)."""
+    rows = project.conn.execute(
+        "SELECT passage_id, annotator FROM annotations WHERE id IN"
+        " (SELECT MIN(id) FROM annotations WHERE status != 'retracted'"
+        "  AND annotator IN (SELECT value FROM json_each(?)) GROUP BY passage_id)",
+        (json.dumps(team),),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def confidences(project: Project, codebook: Codebook) -> dict[str, float]:
+    """Per passage, the model's confidence on its least certain dimension (latest model per dimension).
+
+    Single-valued dimensions: the top class probability. Multi-valued ones (one probability per
+    value): the least decisive value, max(p, 1 - p).
+    """
+    rows = project.conn.execute(
+        "SELECT p.passage_id, p.dimension, p.probs_json FROM predictions p JOIN"
+        " (SELECT dimension, MAX(id) AS id FROM models GROUP BY dimension) m"
+        " ON m.id = p.model_id AND m.dimension = p.dimension"
+    ).fetchall()
+    multi = {d.name: d.multi for d in codebook.dimensions}
+    out: dict[str, float] = {}
+    for pid, dim, probs_json in rows:
+        try:
+            probs = json.loads(probs_json)
+            values = [float(v) for v in (probs.values() if isinstance(probs, dict) else probs)]
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if not values:
+            continue
+        conf = min(max(p, 1 - p) for p in values) if multi.get(dim) else max(values)
+        out[pid] = min(conf, out.get(pid, 1.0))
+    return out
+
+
+def build_queue(project: Project, annotator: str, opts: QueueOptions) -> Queue:
+    """The passages `annotator` is assigned, in the requested order."""
+    ids = candidates(project, opts)
+    team = sorted(set(opts.annotators) | {annotator})
+    firsts = first_labellers(project, team)
+    mine = [
+        pid for pid in ids
+        if in_overlap(pid, opts.overlap, opts.seed)
+        or firsts.get(pid, owner(pid, team, opts.seed)) == annotator
+    ]
+    note = ""
+    if opts.order == "random":
+        random.Random(opts.seed).shuffle(mine)
+    elif opts.order == "uncertain":
+        conf = confidences(project, project.codebook)
+        if not conf:
+            note = ("no model predictions in this project yet (train and score a model first); "
+                    "showing passages in document order")
+        else:
+            rank = {pid: i for i, pid in enumerate(mine)}
+            mine.sort(key=lambda pid: (pid not in conf, conf.get(pid, 0.0), rank[pid]))
+    return Queue(annotator, mine, note)
+
+
+def suggestions(project: Project, passage_id: str) -> dict[str, dict[str, Any]]:
+    """The latest model's guess per dimension for one passage: {dim: {value, score, model_id}}."""
+    rows = project.conn.execute(
+        "SELECT p.dimension, p.label_json, p.probs_json, p.model_id FROM predictions p JOIN"
+        " (SELECT dimension, MAX(id) AS id FROM models GROUP BY dimension) m"
+        " ON m.id = p.model_id AND m.dimension = p.dimension WHERE p.passage_id = ?",
+        (passage_id,),
+    ).fetchall()
+    cb = project.codebook
+    out: dict[str, dict[str, Any]] = {}
+    for dim, label_json, probs_json, model_id in rows:
+        try:
+            value = cb.validate_label(dim, json.loads(label_json))
+            probs = json.loads(probs_json)
+        except Exception:  # a prediction from an older codebook: show no suggestion rather than fail
+            continue
+        score = None
+        if isinstance(probs, dict) and isinstance(value, str):
+            score = probs.get(value)
+        out[dim] = {"value": value, "score": score, "model_id": model_id}
+    return out

@@ -1,0 +1,27 @@
+"""Serve an app with uvicorn, refusing an exposed address without tokens."""
+
+from __future__ import annotations
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from ..errors import InputError
+from .auth import is_loopback
+
+
+def check_bind(host: str, auth: bool) -> None:
+    """Only loopback may be served without tokens: anyone on the network could label otherwise."""
+    if not auth and not is_loopback(host):
+        raise InputError(
+            f"refusing to serve {host} without tokens: anyone who can reach it could read the corpus and "
+            "write labels. Drop --no-auth (each annotator then logs in with a token) or bind 127.0.0.1"
+        )
+
+
+def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8765, auth: bool = True,
+          log_level: str = "warning") -> None:
+    """Run `app` until interrupted (Ctrl-C). Blocks."""
+    check_bind(host, auth)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                            timeout_graceful_shutdown=3, server_header=False)
+    uvicorn.Server(config).run()

@@ -1,0 +1,184 @@
+// The annotation page: keyboard-first, corpus text only ever set with textContent.
+(function () {
+  "use strict";
+  const codebook = JSON.parse(document.getElementById("codebook-data").textContent);
+  const keyMap = new Map();
+  const multi = new Map();
+  for (const dim of codebook.dimensions) {
+    multi.set(dim.name, dim.multi);
+    for (const v of dim.values) keyMap.set(v.key, { dim: dim.name, value: v.name });
+  }
+  const $ = (id) => document.getElementById(id);
+  const note = $("note");
+  let task = null;
+  let sel = {};
+  let busy = false;
+  let lastId = null;
+
+  function say(text, kind) {
+    const el = $("status");
+    el.textContent = text;
+    el.className = "status " + (kind || "");
+  }
+
+  async function api(method, url, body) {
+    const resp = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    try { data = await resp.json(); } catch (e) { data = null; }
+    if (resp.status === 401) { window.location.href = "/login"; }
+    if (!resp.ok) throw new Error((data && data.error) || resp.status + " " + resp.statusText);
+    return data;
+  }
+
+  function paragraphs(container, texts) {
+    container.replaceChildren();
+    for (const t of texts) {
+      const p = document.createElement("p");
+      p.textContent = t;
+      container.appendChild(p);
+    }
+  }
+
+  function paintChoices() {
+    const sugg = (task && task.suggestion) || {};
+    for (const btn of document.querySelectorAll("button.choice")) {
+      const d = btn.dataset.dim, v = btn.dataset.value;
+      const cur = sel[d];
+      const on = Array.isArray(cur) ? cur.includes(v) : cur === v;
+      btn.classList.toggle("on", on);
+      btn.setAttribute("aria-pressed", on ? "true" : "false");
+      const s = sugg[d];
+      const suggested = !!s && (Array.isArray(s.value) ? s.value.includes(v) : s.value === v);
+      btn.classList.toggle("suggested", suggested);
+      btn.querySelector(".sugg").hidden = !suggested;
+    }
+  }
+
+  function render(t) {
+    task = t;
+    if (t.passage) lastId = t.passage.id;
+    const p = $("progress");
+    const pr = t.progress;
+    p.textContent = pr.done + " done / " + pr.assigned + " assigned" + (pr.skipped ? " · " + pr.skipped + " skipped" : "");
+    $("progressbar").max = Math.max(pr.assigned, 1);
+    $("progressbar").value = pr.done + pr.skipped;
+    const noteEl = $("order-note");
+    noteEl.hidden = !t.order_note;
+    noteEl.textContent = t.order_note || "";
+    $("finished").hidden = !t.finished;
+    $("doc").hidden = t.finished;
+    $("labels").hidden = t.finished;
+    if (t.finished) { sel = {}; return; }
+    const ps = t.passage;
+    $("doc-title").textContent = ps.title || ps.doc_id;
+    $("doc-meta").textContent = [ps.outlet, ps.author, ps.date, "passage " + t.position + " of " + pr.assigned]
+      .filter(Boolean).join(" · ");
+    paragraphs($("before"), t.before);
+    paragraphs($("after"), t.after);
+    $("text").textContent = ps.text;
+    $("text").dataset.passageId = ps.id;
+    sel = {};
+    const source = t.labels || t.draft;
+    if (source) {
+      sel = JSON.parse(JSON.stringify(source));
+    } else if (t.suggestion) {
+      for (const [d, s] of Object.entries(t.suggestion)) sel[d] = Array.isArray(s.value) ? s.value.slice() : s.value;
+    }
+    note.value = t.note || "";
+    paintChoices();
+    if (t.status === "labelled") say("saved earlier; Enter saves a change", "old");
+    else if (t.status === "skipped") say("skipped earlier", "old");
+    else if (t.draft) say("retracted; relabel and press Enter", "warn");
+    else if (t.suggestion) say("model suggestion pre-selected: Enter accepts, keys change it", "");
+    else say("", "");
+  }
+
+  function choose(dim, value) {
+    if (!task || task.finished) return;
+    if (multi.get(dim)) {
+      const cur = Array.isArray(sel[dim]) ? sel[dim] : [];
+      sel[dim] = cur.includes(value) ? cur.filter((x) => x !== value) : cur.concat([value]).sort();
+    } else {
+      sel[dim] = value;
+    }
+    paintChoices();
+  }
+
+  async function run(action, fn) {
+    if (busy) return;
+    busy = true;
+    try { await fn(); } catch (err) { say(action + " failed: " + err.message + " (nothing lost: try again)", "error"); }
+    finally { busy = false; }
+  }
+
+  function submit(action) {
+    if (!task || task.finished) return;
+    const missing = codebook.dimensions.map((d) => d.name)
+      .filter((d) => sel[d] === undefined || sel[d] === null || (Array.isArray(sel[d]) && !sel[d].length));
+    if (action === "label" && missing.length) { say("choose a value for: " + missing.join(", "), "warn"); return; }
+    const pid = task.passage.id;
+    run(action === "label" ? "save" : "skip", async () => {
+      say("saving…", "");
+      const body = { passage_id: pid, action, note: note.value };
+      if (action === "label") body.labels = sel;
+      const data = await api("POST", "/api/annotations", body);
+      render(data.task);
+      say((action === "label" ? "saved " : "skipped ") + pid, "ok");
+    });
+  }
+
+  function undo() {
+    run("undo", async () => {
+      const data = await api("POST", "/api/undo", {});
+      render(data.task);
+      say("undone: " + data.retracted + " retracted", "warn");
+    });
+  }
+
+  function step(dir) {
+    if (!task || (task.finished && dir === "next")) return;
+    run("navigation", async () => {
+      let url = "/api/task";
+      if (task.finished) url += lastId ? "?passage_id=" + encodeURIComponent(lastId) : "?step=last";
+      else url += "?step=" + dir + "&passage_id=" + encodeURIComponent(task.passage.id);
+      render(await api("GET", url));
+    });
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if (e.target === note || e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA") {
+      if (e.key === "Escape") { e.preventDefault(); note.blur(); }
+      else if (e.key === "Enter") { e.preventDefault(); note.blur(); submit("label"); }
+      return; // typing in the note never triggers a shortcut
+    }
+    const k = e.key;
+    if (k === "Enter") { e.preventDefault(); submit("label"); }
+    else if (k === " ") { e.preventDefault(); submit("skip"); }
+    else if (k === "Backspace") { e.preventDefault(); undo(); }
+    else if (k === "ArrowLeft") { e.preventDefault(); step("prev"); }
+    else if (k === "ArrowRight") { e.preventDefault(); step("next"); }
+    else if (k === "Tab") { e.preventDefault(); note.focus(); }
+    else if (k.length === 1 && keyMap.has(k.toLowerCase())) {
+      e.preventDefault();
+      const c = keyMap.get(k.toLowerCase());
+      choose(c.dim, c.value);
+    }
+  });
+
+  for (const btn of document.querySelectorAll("button.choice")) {
+    btn.addEventListener("click", () => { choose(btn.dataset.dim, btn.dataset.value); btn.blur(); });
+  }
+  $("save").addEventListener("click", (e) => { e.currentTarget.blur(); submit("label"); });
+  $("skip").addEventListener("click", (e) => { e.currentTarget.blur(); submit("skip"); });
+  $("undo").addEventListener("click", (e) => { e.currentTarget.blur(); undo(); });
+  $("back").addEventListener("click", (e) => { e.currentTarget.blur(); step("prev"); });
+  $("forward").addEventListener("click", (e) => { e.currentTarget.blur(); step("next"); });
+
+  run("loading", async () => { render(await api("GET", "/api/task")); });
+})();

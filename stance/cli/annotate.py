@@ -1,0 +1,125 @@
+"""Annotation commands: annotate (label passages in the browser) and adjudicate (resolve disagreements)."""
+
+from __future__ import annotations
+
+import click
+
+from ..annotate.auth import ensure_annotator, is_loopback
+from ..annotate.queue import ORDERS, QueueOptions
+from ..annotate.server import check_bind, serve
+from ..store import Project
+
+project_option = click.option(
+    "--project", "-p", "project_path", default=".", show_default=True,
+    type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
+)
+host_option = click.option("--host", default="127.0.0.1", show_default=True,
+                           help="Address to bind. Anything but loopback requires tokens (the default).")
+port_option = click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+new_token_option = click.option("--new-token", is_flag=True,
+                                help="Issue new tokens for the named annotators (the old ones stop working).")
+no_auth_option = click.option("--no-auth", is_flag=True,
+                              help="No tokens: every request is the first --annotator. Loopback only.")
+
+
+def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str, port: int,
+            auth: bool) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    for name in names:
+        token = ensure_annotator(project, name, new_token=new_token)
+        if not auth:
+            continue
+        if token:
+            click.echo(f"{name}: new token (shown once, keep it): {token}")
+            click.echo(f"  log in: {base}/login?token={token}")
+        else:
+            click.echo(f"{name}: has a token already; log in at {base}/login (or restart with --new-token)")
+
+
+@click.command()
+@project_option
+@click.option("--annotator", "-a", "annotators", multiple=True, required=True,
+              help="Who labels. Repeat for several annotators sharing this server.")
+@click.option("--order", type=click.Choice(ORDERS), default="sequential", show_default=True,
+              help="Queue order; 'uncertain' puts the passages the latest model is least sure of first.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random order and of the assignment.")
+@click.option("--overlap", default=0.2, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of passages every annotator gets (for agreement); the rest is divided.")
+@click.option("--include-boilerplate", is_flag=True, help="Also queue passages flagged as boilerplate.")
+@click.option("--include-examples", is_flag=True, help="Also queue the codebook's written examples.")
+@host_option
+@port_option
+@new_token_option
+@no_auth_option
+def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: int, overlap: float,
+             include_boilerplate: bool, include_examples: bool, host: str, port: int, new_token: bool,
+             no_auth: bool) -> None:
+    """Label passages in the browser, one at a time, from the keyboard.
+
+    Each annotator gets a token the first time (printed once, stored hashed); open the printed
+    login link. Labels are saved to the project database before the page says "saved"; stop the
+    server any time and start it again to carry on where each annotator stopped.
+
+    \b
+    Examples:
+      stance annotate --project myproject --annotator alice
+      stance annotate -p myproject -a alice -a bob --overlap 0.25 --order random --seed 7
+      stance annotate -p myproject -a alice --host 0.0.0.0 --port 8080   # on the network: tokens
+    """
+    from ..annotate.app import create_app
+
+    auth = not no_auth
+    check_bind(host, auth)
+    if not auth and len(annotators) != 1:
+        raise click.UsageError("--no-auth serves exactly one --annotator")
+    project = Project.open(project_path)
+    _tokens(project, annotators, new_token, host, port, auth)
+    opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
+                        include_examples=include_examples, annotators=annotators)
+    app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth)
+    state = app.state.annotation
+    for name in annotators:
+        q = state.queue(name)
+        click.echo(f"{name}: {len(q.passage_ids)} passages assigned ({order} order)")
+        if q.note:
+            click.echo(f"  note: {q.note}")
+    where = "this machine only" if is_loopback(host) else "the network"
+    click.echo(f"Serving http://{host}:{port}/ to {where}; Ctrl-C stops (every saved label is kept).")
+    serve(app, host=host, port=port, auth=auth)
+
+
+@click.command()
+@project_option
+@click.option("--annotator", "-a", "adjudicator", required=True, help="The adjudicator's name.")
+@click.option("--min-annotators", default=2, show_default=True, type=click.IntRange(2),
+              help="Unanimous labels from at least this many annotators become gold automatically.")
+@host_option
+@port_option
+@new_token_option
+@no_auth_option
+def adjudicate(project_path: str, adjudicator: str, min_annotators: int, host: str, port: int,
+               new_token: bool, no_auth: bool) -> None:
+    """Resolve annotators' disagreements in the browser; the choice becomes the gold label.
+
+    Unanimous labels become gold automatically when the server starts (and again on request
+    in the page). Gold labels record how they were reached (adjudicated or unanimous) and by whom.
+
+    \b
+    Example:
+      stance adjudicate --project myproject --annotator lead
+    """
+    from ..annotate.adjudication import create_adjudication_app
+
+    auth = not no_auth
+    check_bind(host, auth)
+    project = Project.open(project_path)
+    _tokens(project, (adjudicator,), new_token, host, port, auth)
+    app = create_adjudication_app(project_path, adjudicator, auth=auth, min_annotators=min_annotators)
+    state = app.state.adjudication
+    click.echo(f"{state.promoted} unanimous labels made gold; {state.open_count()} disagreements to resolve.")
+    click.echo(f"Serving http://{host}:{port}/ ; Ctrl-C stops.")
+    serve(app, host=host, port=port, auth=auth)
+
+
+COMMANDS = [annotate, adjudicate]
