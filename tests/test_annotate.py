@@ -238,8 +238,9 @@ def test_refuses_exposed_address_without_tokens(proj):
                                   "--no-auth"])
     assert r.exit_code == 1 and "refusing to serve 0.0.0.0 without tokens" in r.output
     # without tokens on loopback, a request addressed to another host name is refused (DNS rebinding)
-    c = client(proj, auth=False)
+    c = TestClient(create_app(proj.path, ["alice"], auth=False), base_url="http://127.0.0.1:8765")
     assert c.get("/api/task").status_code == 200
+    assert client(proj, auth=False).get("/api/task").status_code == 403  # Host: testserver
     assert c.post("/api/undo", json={}, headers={"Host": "evil.example"}).status_code == 403
     assert c.get("/api/task", headers={"Host": "evil.example:8765"}).status_code == 403
 
