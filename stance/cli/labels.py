@@ -6,6 +6,7 @@ import click
 import pandas as pd
 
 from ..agreement import AgreementReport, agreement, disagreements, promote_unanimous
+from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels
 from ..store import Project
 from .project import _markdown, project_option
 
@@ -114,4 +115,64 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
         click.echo(f"Promoted {added} unanimous labels to gold.", err=True)
 
 
-COMMANDS = [agree]
+@click.command("import-labels")
+@click.argument("file", type=click.Path(dir_okay=False))
+@project_option
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), required=True,
+              help="labelstudio (JSON export), doccano (JSONL), or our own jsonl / csv.")
+@click.option("--annotator", default=None, help="Name the annotator of every label in the file "
+              "(default: the name the file gives).")
+@click.option("--as-gold", is_flag=True, help="Also record the labels as gold (method 'imported').")
+@click.option("--skip-unknown", is_flag=True, help="Skip labels of passages that are not in the project "
+              "(and list them) instead of importing nothing.")
+def import_labels_command(file: str, project_path: str, fmt: str, annotator: str | None, as_gold: bool,
+                          skip_unknown: bool) -> None:
+    """Import labels made elsewhere (Label Studio, doccano, a spreadsheet) as annotations.
+
+    Passages are found by passage_id, else by their exact text; every value is checked against the
+    codebook. One import is one transaction: if any line is bad, nothing is imported. Importing the
+    same file twice adds nothing.
+
+    \b
+    Examples:
+      stance import-labels ls_export.json --project myproject --format labelstudio
+      stance import-labels labels.csv --project myproject --format csv --annotator alice
+      stance import-labels gold.jsonl --project myproject --format jsonl --as-gold
+    """
+    project = Project.open(project_path)
+    result = import_labels(project, file, fmt, annotator=annotator, as_gold=as_gold, skip_unknown=skip_unknown)
+    parts = [f"Imported {result.annotations} annotations"]
+    if as_gold:
+        parts.append(f"{result.gold} gold labels")
+    if result.unchanged:
+        parts.append(f"{result.unchanged} already in the project")
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} skipped")
+    click.echo(", ".join(parts) + f" from {file}.")
+    for where, why in result.skipped:
+        click.echo(f"skipped {where}: {why}", err=True)
+
+
+@click.command("export")
+@project_option
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="Output format.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--gold", is_flag=True, help="Export the gold labels instead of every annotator's labels.")
+def export_command(project_path: str, fmt: str, output: str, gold: bool) -> None:
+    """Write labels with passage text, annotator, codebook version, time and note.
+
+    Label names are kept (never internal ids), so the file re-imports without loss with
+    `stance import-labels`. Multi-valued labels are lists (joined with ';' in CSV).
+
+    \b
+    Examples:
+      stance export --project myproject --format jsonl -o labels.jsonl
+      stance export --project myproject --format labelstudio -o tasks.json
+      stance export --project myproject --format csv --gold -o gold.csv
+    """
+    project = Project.open(project_path)
+    count = export_labels(project, output, fmt, gold=gold)
+    click.echo(f"Wrote {count} {'gold ' if gold else ''}label records to {output}.")
+
+
+COMMANDS = [agree, import_labels_command, export_command]
