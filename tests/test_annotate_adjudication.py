@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import pytest
 from starlette.testclient import TestClient
-from test_annotate_helpers import full_labels, make_project, tokens
+from test_annotate_helpers import disagreeing_project, tokens
 
 pytest.importorskip("stance.agreement")
 from stance.annotate.adjudication import create_adjudication_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def disagreeing_project(path):
-    """alice and bob agree on every dimension of two passages except posture on the first."""
-    proj = make_project(path, n=4)
-    p1, p2 = [r[0] for r in proj.conn.execute("SELECT id FROM passages ORDER BY seq LIMIT 2")]
-    base = full_labels(proj)
-    posture = proj.codebook.dimension("posture").value_names
-    proj.add_annotation(p1, "alice", dict(base, posture=posture[0]))
-    proj.add_annotation(p1, "bob", dict(base, posture=posture[1]))
-    proj.add_annotation(p2, "alice", base)
-    proj.add_annotation(p2, "bob", base)
-    return proj, p1, p2, posture
 
 
 def gold(proj, pid, dim):

@@ -36,6 +36,19 @@ def make_project(path: Path, n: int = 12, xss: bool = False) -> Project:
     return project
 
 
+def disagreeing_project(path):
+    """alice and bob agree on every dimension of two passages except posture on the first."""
+    proj = make_project(path, n=4)
+    p1, p2 = [r[0] for r in proj.conn.execute("SELECT id FROM passages ORDER BY seq LIMIT 2")]
+    base = full_labels(proj)
+    posture = proj.codebook.dimension("posture").value_names
+    proj.add_annotation(p1, "alice", dict(base, posture=posture[0]))
+    proj.add_annotation(p1, "bob", dict(base, posture=posture[1]))
+    proj.add_annotation(p2, "alice", base)
+    proj.add_annotation(p2, "bob", base)
+    return proj, p1, p2, posture
+
+
 def full_labels(project: Project, pick: int = 0) -> dict[str, Any]:
     """One valid label per dimension (the `pick`-th value, wrapping), from the codebook."""
     out: dict[str, Any] = {}

@@ -1,0 +1,188 @@
+"""Browser tests: Playwright driving Debian's chromium through the real app on a real server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_annotate_helpers import (
+    XSS_IMG,
+    XSS_SCRIPT,
+    ThreadServer,
+    disagreeing_project,
+    full_labels,
+    make_project,
+    tokens,
+)
+
+from stance.annotate import QueueOptions, create_app
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}: browser tests skipped"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+REPO = Path(__file__).resolve().parent.parent
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def keys_for(project, pick):
+    """The keystrokes that choose the `pick`-th value of every dimension."""
+    return [dim.values[pick % len(dim.values)].key for dim in project.codebook.dimensions]
+
+
+def shown_labels(page):
+    """{dimension: value or [values]} as the page shows them selected."""
+    out = {}
+    for dim, value, multi in page.eval_on_selector_all(
+            "button.choice.on", "bs => bs.map(b => [b.dataset.dim, b.dataset.value,"
+            " b.closest('fieldset').dataset.multi === 'true'])"):
+        if multi:
+            out.setdefault(dim, []).append(value)
+        else:
+            out[dim] = value
+    return out
+
+
+def label_with_keys(page, keys):
+    before = page.get_attribute("#text", "data-passage-id")
+    for k in keys:
+        page.keyboard.press(k)
+    page.keyboard.press("Enter")
+    page.wait_for_function("id => document.getElementById('text').dataset.passageId !== id", arg=before)
+    return before
+
+
+def test_keyboard_only_labelling_reload_undo_and_xss(browser, tmp_path):
+    proj = make_project(tmp_path / "p", n=5, xss=True)
+    tok = tokens(proj, ["alice"])["alice"]
+    with ThreadServer(create_app(proj.path, ["alice"])) as srv:
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{srv.base}/login?token={tok}")
+        page.wait_for_selector("#text[data-passage-id]")
+        assert page.text_content("#progress").startswith("0 done / 7 assigned")
+        # typing a note never triggers a shortcut, even letters that are codebook keys
+        page.keyboard.press("Tab")
+        page.keyboard.type("renpa 1 2 quoted")
+        assert shown_labels(page) == {}
+        page.keyboard.press("Escape")
+        done = [label_with_keys(page, keys_for(proj, 0))]
+        # the next two passages are the XSS payloads: shown as text, nothing ran, no element made
+        assert page.text_content("#text") == XSS_SCRIPT
+        done.append(label_with_keys(page, keys_for(proj, 1)))
+        assert page.text_content("#text") == XSS_IMG
+        assert page.locator("#text img, #before img, #after img, #text script").count() == 0
+        done.append(label_with_keys(page, keys_for(proj, 0)))
+        assert page.evaluate("window.__xss === undefined") and not dialogs
+        assert page.text_content("#progress").startswith("3 done / 7 assigned")
+        current = proj.current_annotations("alice")
+        assert sorted(current["passage_id"]) == sorted(done)
+        assert current.set_index("passage_id").loc[done[0], "note"] == "renpa 1 2 quoted"
+        # reload: the labels are kept; going back shows them
+        page.reload()
+        page.wait_for_selector("#text[data-passage-id]")
+        assert page.text_content("#progress").startswith("3 done")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("id => document.getElementById('text').dataset.passageId === id", arg=done[2])
+        assert shown_labels(page) == full_labels(proj, 0)
+        # undo retracts the last label (a new row), and the page returns to it
+        page.keyboard.press("Backspace")
+        page.wait_for_function("() => document.getElementById('progress').textContent.startsWith('2 done')")
+        assert page.get_attribute("#text", "data-passage-id") == done[2]
+        statuses = [r[0] for r in proj.conn.execute(
+            "SELECT status FROM annotations WHERE passage_id = ? ORDER BY id", (done[2],))]
+        assert statuses == ["labelled", "retracted"]
+        page.close()
+
+
+def test_two_annotators_see_only_their_own_labels(browser, tmp_path):
+    proj = make_project(tmp_path / "p", n=4)
+    toks = tokens(proj, ["alice", "bob"])
+    app = create_app(proj.path, ["alice", "bob"], opts=QueueOptions(overlap=1.0))
+    with ThreadServer(app) as srv:
+        pages = {}
+        for name in ("alice", "bob"):
+            ctx = browser.new_context()
+            pages[name] = ctx.new_page()
+            pages[name].goto(f"{srv.base}/login?token={toks[name]}")
+            pages[name].wait_for_selector("#text[data-passage-id]")
+        first = label_with_keys(pages["alice"], keys_for(proj, 0))
+        bob = pages["bob"]
+        bob.reload()
+        bob.wait_for_selector("#text[data-passage-id]")
+        assert bob.get_attribute("#text", "data-passage-id") == first  # still to do for bob
+        assert shown_labels(bob) == {} and bob.text_content("#progress").startswith("0 done")
+        label_with_keys(bob, keys_for(proj, 1))
+        alice = pages["alice"]
+        alice.keyboard.press("ArrowLeft")
+        alice.wait_for_function("id => document.getElementById('text').dataset.passageId === id", arg=first)
+        assert shown_labels(alice) == full_labels(proj, 0)
+        assert proj.current_annotations("bob")["labels"].tolist() == [full_labels(proj, 1)]
+        for page in pages.values():
+            page.context.close()
+
+
+def test_adjudication_view_resolves_a_disagreement(browser, tmp_path):
+    pytest.importorskip("stance.agreement")
+    from stance.annotate.adjudication import create_adjudication_app
+
+    proj, p1, _p2, posture = disagreeing_project(tmp_path / "p")
+    tok = tokens(proj, ["lead"])["lead"]
+    with ThreadServer(create_adjudication_app(proj.path, "lead")) as srv:
+        page = browser.new_page()
+        page.goto(f"{srv.base}/login?token={tok}")
+        page.wait_for_selector("#votes tr")
+        votes = page.eval_on_selector_all("#votes tr", "rs => rs.map(r => r.innerText.split('\\t'))")
+        assert sorted(votes) == [["alice", posture[0]], ["bob", posture[1]]]
+        assert page.text_content("#dim-name") == "posture"
+        page.keyboard.press(proj.codebook.dimension("posture").values[1].key)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#empty", state="visible")
+        page.close()
+    row = proj.conn.execute("SELECT value_json, method, decided_by FROM gold_labels WHERE passage_id = ? AND"
+                            " dimension = 'posture' ORDER BY id DESC", (p1,)).fetchone()
+    assert tuple(row) == (f'"{posture[1]}"', "adjudicated", "lead")
+
+
+@pytest.mark.skipif(os.environ.get("STANCE_SCREENSHOTS") != "1", reason="set STANCE_SCREENSHOTS=1 to refresh "
+                    "docs/img/annotate.png")
+def test_screenshot_for_the_docs(browser, tmp_path):
+    from stance.corpus import load_into
+    from stance.store import Project
+
+    proj = Project.init(tmp_path / "demo")
+    load_into(proj)
+    tok = tokens(proj, ["alice"])["alice"]
+    with ThreadServer(create_app(proj.path, ["alice"])) as srv:
+        page = browser.new_page(viewport={"width": 1360, "height": 1000})
+        page.goto(f"{srv.base}/login?token={tok}")
+        page.wait_for_selector("#text[data-passage-id]")
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(150)
+        # choose what the corpus's gold labels say, as an annotator would, leaving the last dimension open
+        pid = page.get_attribute("#text", "data-passage-id")
+        gold = proj.gold_frame().set_index("passage_id").loc[pid]
+        for dim in proj.codebook.dimensions[:-1]:
+            values = gold[dim.name] if dim.multi else [gold[dim.name]]
+            for v in values:
+                page.keyboard.press(dim.value(v).key)
+        page.keyboard.press("Tab")
+        page.keyboard.type("withdrawal argued as the author's own view")
+        out = REPO / "docs" / "img" / "annotate.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out))
+        page.close()
