@@ -305,6 +305,10 @@ def test_import_and_export_commands(labelled, tmp_path):
     out = tmp_path / "labels.csv"
     result = runner.invoke(main, ["export", "--project", str(labelled.path), "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0 and f"Wrote 5 label records to {out}." in result.output
+    config = tmp_path / "config.xml"
+    result = runner.invoke(main, ["export", "--project", str(labelled.path), "--format", "labelstudio", "-o",
+                                  str(tmp_path / "tasks.json"), "--labelstudio-config", str(config)])
+    assert result.exit_code == 0 and '<Choices name="posture"' in config.read_text(encoding="utf-8")
     fresh = new_project(tmp_path / "fresh")
     result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv",
                                   "--as-gold"])

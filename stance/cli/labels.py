@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pandas as pd
 
 from ..agreement import AgreementReport, agreement, disagreements, promote_unanimous
-from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels
+from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels, labelstudio_config
 from ..store import Project
 from .project import _markdown, project_option
 
@@ -158,7 +160,9 @@ def import_labels_command(file: str, project_path: str, fmt: str, annotator: str
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="Output format.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--gold", is_flag=True, help="Export the gold labels instead of every annotator's labels.")
-def export_command(project_path: str, fmt: str, output: str, gold: bool) -> None:
+@click.option("--labelstudio-config", "config", default=None, type=click.Path(dir_okay=False),
+              help="Also write a Label Studio labeling config (XML) for the project's codebook to this file.")
+def export_command(project_path: str, fmt: str, output: str, gold: bool, config: str | None) -> None:
     """Write labels with passage text, annotator, codebook version, time and note.
 
     Label names are kept (never internal ids), so the file re-imports without loss with
@@ -167,12 +171,15 @@ def export_command(project_path: str, fmt: str, output: str, gold: bool) -> None
     \b
     Examples:
       stance export --project myproject --format jsonl -o labels.jsonl
-      stance export --project myproject --format labelstudio -o tasks.json
+      stance export --project myproject --format labelstudio -o tasks.json --labelstudio-config config.xml
       stance export --project myproject --format csv --gold -o gold.csv
     """
     project = Project.open(project_path)
     count = export_labels(project, output, fmt, gold=gold)
     click.echo(f"Wrote {count} {'gold ' if gold else ''}label records to {output}.")
+    if config:
+        Path(config).write_text(labelstudio_config(project.codebook), encoding="utf-8")
+        click.echo(f"Wrote the Label Studio labeling config to {config}.")
 
 
 COMMANDS = [agree, import_labels_command, export_command]
