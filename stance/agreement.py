@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 if TYPE_CHECKING:
     from .store import Project
 
@@ -105,6 +107,10 @@ def label_table(project: Project, dimensions: list[str] | None = None,
     dims = [cb.dimension(d) for d in (dimensions or cb.dimension_names)]
     frame = project.current_annotations()
     if annotators:
+        missing = sorted(set(annotators) - set(frame["annotator"]))
+        if missing:
+            raise InputError(f"no labels by {', '.join(map(repr, missing))}; annotators with labels: "
+                             f"{', '.join(sorted(set(frame['annotator']))) or 'none'}")
         frame = frame[frame["annotator"].isin(annotators)]
     table: dict[str, dict[str, dict[str, Any]]] = {d.name: {} for d in dims}
     for pid, who, labels in zip(frame["passage_id"], frame["annotator"], frame["labels"], strict=True):
@@ -243,7 +249,6 @@ def agreement(project: Project, dimensions: list[str] | None = None, annotators:
         observed = (float(np.mean([len(set(c.values())) == 1 for c in overlap])) if overlap else None)
         order = dim.value_names
         pairs = [_pair(a, b, by_passage, dim.multi, order) for a, b in combinations(names, 2)]
-        pairs = [p for p in pairs if p.n_shared > 0] or pairs
         warning = ""
         if 0 < len(overlap) < SMALL_OVERLAP:
             warning = (f"only {len(overlap)} passage{'s' if len(overlap) != 1 else ''} with two or more "

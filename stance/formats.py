@@ -65,12 +65,6 @@ class ImportResult:
 
 def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
     """Every annotator's current labels (or, with `gold`, the current gold labels), in document order."""
-    passages = {
-        row["id"]: dict(row) for row in project.conn.execute(
-            "SELECT p.id, p.doc_id, p.text, p.seq, d.rowid AS doc_row, d.imported_at, d.title, d.outlet,"
-            " d.author, d.date, d.url FROM passages p JOIN documents d ON d.id = p.doc_id"
-        )
-    }
     dims = project.codebook.dimension_names
     records: list[LabelRecord] = []
     if gold:
@@ -97,6 +91,14 @@ def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
                 passage_id=row.passage_id, codebook_version=row.codebook_version, created_at=row.created_at,
                 note=row.note or "",
             ))
+    passages = {  # only the passages that have labels: a project may hold millions
+        row["id"]: dict(row) for row in project.conn.execute(
+            "SELECT p.id, p.doc_id, p.text, p.seq, d.rowid AS doc_row, d.imported_at, d.title, d.outlet,"
+            " d.author, d.date, d.url FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE p.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({r.passage_id for r in records})),),
+        )
+    }
     for rec in records:
         p = passages[rec.passage_id]
         rec.doc_id, rec.text = p["doc_id"], p["text"]
@@ -555,6 +557,8 @@ def import_labels(project: Project, path: str | Path, fmt: str, annotator: str |
         if not who:
             raise InputError(f"{rec.where}: no annotator in the file; name one with --annotator NAME")
         pid = _match(rec, known, by_text)
+        if pid is None and not rec.passage_id and not rec.text:
+            raise InputError(f"{rec.where}: no passage_id or text to find the passage by")
         if pid is None:
             what = f"passage {rec.passage_id!r}" if rec.passage_id else "text " + repr(_short(rec.text or ""))
             if not skip_unknown:

@@ -201,6 +201,19 @@ def test_agree_command(project):
     assert "Promoted 8 unanimous labels to gold." in result.output
     result = runner.invoke(main, ["agree", "--project", str(project.path), "--format", "csv", "--bootstrap", "0"])
     assert result.exit_code == 0 and "# pairs of annotators" in result.output
+    result = runner.invoke(main, ["agree", "--project", str(project.path), "-a", "alice", "-a", "carol"])
+    assert result.exit_code == 1 and "Error: no labels by 'carol'; annotators with labels: alice, bob" in result.output
     result = runner.invoke(main, ["agree", "--project", str(project.path), "-d", "hawk"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: unknown dimension 'hawk'; valid: posture, intervention, role, voice, topic"
+
+
+def test_every_pair_is_reported_even_without_shared_passages(project):
+    ids = passages(project, 4)
+    label(project, "alice", ids[:2], "posture", ["restraint", "neutral"])
+    label(project, "bob", ids[:2], "posture", ["restraint", "escalation"])
+    label(project, "carol", ids[2:], "posture", ["neutral", "neutral"])
+    pairs = agreement(project, ["posture"], bootstrap=0).pairs_frame()
+    assert list(zip(pairs.annotator_a, pairs.annotator_b, pairs.shared, strict=True)) == [
+        ("alice", "bob", 2), ("alice", "carol", 0), ("bob", "carol", 0)]
+    assert pairs.note[1] == "0 shared passages: kappa needs at least two"
