@@ -249,3 +249,29 @@ def test_cli_help_has_examples():
     for name in ("annotate", "adjudicate"):
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0 and "Example" in r.output and f"stance {name}" in r.output
+
+
+def test_group_commit_rolls_back_only_the_failing_write(proj):
+    from concurrent.futures import Future
+
+    from stance.annotate.writer import LabelWriter
+
+    pid = proj.conn.execute("SELECT id FROM passages LIMIT 1").fetchone()[0]
+    writer = LabelWriter(proj)
+
+    def ok(conn):
+        return proj.add_annotation(pid, "alice", full_labels(proj), conn=conn)
+
+    def bad(conn):
+        proj.add_annotation(pid, "alice", full_labels(proj), conn=conn)
+        raise RuntimeError("boom")
+
+    batch = [(ok, Future()), (bad, Future()), (ok, Future())]
+    writer._commit(proj.conn, batch)
+    assert batch[0][1].result() and batch[2][1].result()
+    with pytest.raises(RuntimeError, match="boom"):
+        batch[1][1].result()
+    assert proj.conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 2
+    assert (writer.commits, writer.writes) == (1, 2)
+    assert writer.write(ok) > 0  # and through the writer thread
+    writer.close()

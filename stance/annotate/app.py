@@ -1,12 +1,14 @@
 """The annotation web app: one passage at a time, every action from the keyboard.
 
 `create_app(project_path, annotators=[...])` returns a Starlette app; `stance annotate` serves it
-with uvicorn. A label is committed to SQLite in its own short transaction (run in a worker
-thread with that thread's own connection) before the response says "saved".
+with uvicorn. A label is committed to SQLite before the response says "saved": request threads validate it,
+then hand it to one writer thread (`writer.LabelWriter`) that commits it, fsynced, sharing the
+commit with any labels that arrived at the same moment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Sequence
@@ -34,6 +36,7 @@ from .web import (
     read_json,
     templates,
 )
+from .writer import LabelWriter
 
 COOKIE = "stance_token"
 CONTEXT = 2  # neighbouring passages shown on each side
@@ -50,7 +53,7 @@ class Annotation:
         self.durable = durable
         self._lock = threading.Lock()
         self._queues: dict[str, Queue] = {}
-        self._fullsync = threading.local()
+        self.writer = LabelWriter(self.project, durable=durable)
         frame = self.project.passages_frame(include_examples=True)
         self.passages: dict[str, dict[str, Any]] = {}
         self.doc_passages: dict[str, list[str]] = {}
@@ -65,12 +68,8 @@ class Annotation:
 
     @property
     def conn(self):
-        """This thread's connection; labels are fsynced at commit (synchronous=FULL)."""
-        conn = self.project.conn
-        if self.durable and not getattr(self._fullsync, "done", False):
-            conn.execute("PRAGMA synchronous = FULL")
-            self._fullsync.done = True
-        return conn
+        """This thread's connection, for reads; every write goes through `self.writer`."""
+        return self.project.conn
 
     def queue(self, annotator: str) -> Queue:
         with self._lock:
@@ -171,18 +170,15 @@ class Annotation:
                 raise HTTPException(422, "choose a value for: " + ", ".join(missing))
             guess = suggestions(self.project, pid)
             suggestion = {d: s["value"] for d, s in guess.items()} or None
-        conn = self.conn
-        with self.project.transaction():
-            ann_id = self.project.add_annotation(
-                pid, annotator, labels if action == "label" else {}, note=note, source="web",
-                status="labelled" if action == "label" else "skipped", suggestion=suggestion, conn=conn)
+        ann_id = self.writer.write(lambda conn: self.project.add_annotation(
+            pid, annotator, labels if action == "label" else {}, note=note, source="web",
+            status="labelled" if action == "label" else "skipped", suggestion=suggestion, conn=conn))
         return {"saved": True, "annotation_id": ann_id, "passage_id": pid,
                 "task": self.task(annotator, after=pid)}
 
     def undo(self, annotator: str) -> dict[str, Any]:
         """Retract the annotator's most recent label or skip (a new 'retracted' row; nothing is deleted)."""
-        conn = self.conn
-        with self.project.transaction():
+        def retract(conn):
             row = conn.execute(
                 "SELECT a.passage_id, a.labels_json, a.note, a.status FROM annotations a JOIN"
                 " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
@@ -192,6 +188,9 @@ class Annotation:
                 raise HTTPException(409, "nothing to undo")
             self.project.add_annotation(row["passage_id"], annotator, {}, note="", status="retracted",
                                         conn=conn)
+            return dict(row)
+
+        row = self.writer.write(retract)
         pid = row["passage_id"]
         draft = json.loads(row["labels_json"]) if row["status"] == "labelled" else None
         q = self.queue(annotator)
@@ -257,9 +256,15 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
         return JSONResponse(await run_in_threadpool(state.undo, name))
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "commits": state.writer.commits, "writes": state.writer.writes})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        state.writer.close()
 
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", index),
             Route("/login", login, methods=["GET", "POST"]),

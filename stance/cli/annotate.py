@@ -48,13 +48,16 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
               help="Share of passages every annotator gets (for agreement); the rest is divided.")
 @click.option("--include-boilerplate", is_flag=True, help="Also queue passages flagged as boilerplate.")
 @click.option("--include-examples", is_flag=True, help="Also queue the codebook's written examples.")
+@click.option("--sync", "sync", type=click.Choice(["full", "normal"]), default="full", show_default=True,
+              help="full: each label is fsynced before 'saved' (survives a power cut); normal: it survives "
+                   "the server being killed, not a power cut, and saves faster under heavy load.")
 @host_option
 @port_option
 @new_token_option
 @no_auth_option
 def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: int, overlap: float,
-             include_boilerplate: bool, include_examples: bool, host: str, port: int, new_token: bool,
-             no_auth: bool) -> None:
+             include_boilerplate: bool, include_examples: bool, sync: str, host: str, port: int,
+             new_token: bool, no_auth: bool) -> None:
     """Label passages in the browser, one at a time, from the keyboard.
 
     Each annotator gets a token the first time (printed once, stored hashed); open the printed
@@ -77,7 +80,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: i
     _tokens(project, annotators, new_token, host, port, auth)
     opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
                         include_examples=include_examples, annotators=annotators)
-    app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth)
+    app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full")
     state = app.state.annotation
     for name in annotators:
         q = state.queue(name)

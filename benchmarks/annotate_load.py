@@ -1,0 +1,153 @@
+"""Submit latency of the annotation app with concurrent annotators, against a real server.
+
+Loads the embedded corpus into a fresh project, starts `stance annotate` as its own process (uvicorn
+on a free loopback port, labels fsynced at commit), then has N annotators (threads, one HTTP
+connection each) label their queues as fast as the server answers. A submit is one POST of a full
+label; its response carries the next passage, so the latency covers validation, the committed
+SQLite transaction and building the next task. Prints median, p95 and max latency, throughput, the
+error count and the machine.
+
+    python benchmarks/annotate_load.py [--annotators 8] [--per-annotator 40] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from stance.annotate.auth import ensure_annotator
+from stance.corpus import load_into
+from stance.store import Project
+
+
+def machine() -> str:
+    return f"{platform.platform()}; Python {platform.python_version()}; {os.cpu_count()} CPUs"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(project: Path, names: list[str], port: int, sync: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "stance", "annotate", "-p", str(project), "--port", str(port),
+            "--overlap", "1", "--include-examples", "--sync", sync]
+    for n in names:
+        args += ["-a", n]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start within 60 s")
+
+
+def run_once(project: Project, names: list[str], tokens: dict[str, str], per: int, sync: str) -> tuple[list[float], int,
+                                                                                            float]:
+    labels = {}
+    for dim in project.codebook.dimensions:
+        labels[dim.name] = [dim.values[0].name] if dim.multi else dim.values[0].name
+    port = free_port()
+    proc = start(project.path, names, port, sync)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    go = threading.Barrier(len(names) + 1)
+
+    def worker(name: str) -> None:
+        nonlocal errors
+        mine: list[float] = []
+        bad = 0
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                          headers={"Authorization": f"Bearer {tokens[name]}"}) as c:
+            task = c.get("/api/task").json()
+            go.wait()
+            for _ in range(per):
+                if task["finished"]:
+                    break
+                t0 = time.perf_counter()
+                r = c.post("/api/annotations", json={"passage_id": task["passage"]["id"], "labels": labels})
+                mine.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    bad += 1
+                    break
+                task = r.json()["task"]
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in names]
+    try:
+        for t in threads:
+            t.start()
+        go.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+        print(f"  group commit: {health['writes']} labels in {health['commits']} commits", flush=True)
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    return latencies, errors, wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--annotators", type=int, default=8)
+    ap.add_argument("--per-annotator", type=int, default=40)
+    ap.add_argument("--repeat", type=int, default=3, help="runs, each on a fresh project")
+    ap.add_argument("--sync", choices=["full", "normal"], default="full", help="the server's --sync setting")
+    a = ap.parse_args()
+    names = [f"annotator{i + 1}" for i in range(a.annotators)]
+    medians, p95s, maxes, rates, all_errors = [], [], [], [], 0
+    for _run in range(a.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Project.init(Path(tmp) / "bench")
+            load_into(project)
+            tokens = {n: ensure_annotator(project, n) for n in names}
+            lat, errors, wall = run_once(project, names, tokens, a.per_annotator, a.sync)
+            stored = project.conn.execute(
+                "SELECT COUNT(*) FROM annotations WHERE source = 'web' AND status = 'labelled'").fetchone()[0]
+            project.close()
+        lat_ms = sorted(x * 1000 for x in lat)
+        medians.append(statistics.median(lat_ms))
+        p95s.append(lat_ms[int(0.95 * (len(lat_ms) - 1))])
+        maxes.append(lat_ms[-1])
+        rates.append(len(lat) / wall)
+        all_errors += errors + (len(lat) - stored)
+        print(f"run {_run + 1}: {len(lat)} submits, stored {stored}, median {medians[-1]:.1f} ms, "
+              f"p95 {p95s[-1]:.1f} ms, max {maxes[-1]:.1f} ms, {rates[-1]:.0f} submits/s", flush=True)
+    print()
+    print(f"Machine: {machine()}")
+    print(f"{a.annotators} concurrent annotators x {a.per_annotator} submits, {a.repeat} runs "
+          f"(median of runs; range in brackets)")
+    print()
+    print("| annotators | submits per run | median latency | p95 latency | max | throughput | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    fmt = lambda xs, unit: f"{statistics.median(xs):.1f} {unit} ({min(xs):.1f}-{max(xs):.1f})"  # noqa: E731
+    print(f"| {a.annotators} | {a.annotators * a.per_annotator} | {fmt(medians, 'ms')} | {fmt(p95s, 'ms')} | "
+          f"{statistics.median(maxes):.0f} ms | {statistics.median(rates):.0f} submits/s | {all_errors} |")
+
+
+if __name__ == "__main__":
+    main()
