@@ -11,7 +11,7 @@ See docs/models.md.
 from __future__ import annotations
 
 from .data import MIN_PER_CLASS, gold_data
-from .evaluate import DimensionEvaluation, EvaluationResult, evaluate
+from .evaluate import DimensionEvaluation, EvaluationResult, evaluate, evaluate_holdout
 from .explain import explain, top_terms
 from .features import EmbeddingFeatures, TargetFeatures, make_vectorizer
 from .head import LinearHead
@@ -31,6 +31,7 @@ __all__ = [
     "StanceModel",
     "TargetFeatures",
     "evaluate",
+    "evaluate_holdout",
     "evaluate_project",
     "explain",
     "gold_data",

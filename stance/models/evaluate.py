@@ -332,3 +332,25 @@ def _trainable(rows: pd.DataFrame, dim: Dimension) -> bool:
     if dim.multi:
         return len(rows) >= 2
     return rows[dim.name].nunique() >= 2
+
+
+def evaluate_holdout(model: StanceModel, frame: pd.DataFrame, dimension: str, target_column: str | None = None,
+                     n_boot: int = 1000, average_classes: list[str] | None = None,
+                     random_state: int = 0) -> dict:
+    """Figures of a trained model on a held-out labelled set (e.g. a data set's official test split),
+    with document-bootstrap intervals; `frame` needs text, doc_id and the dimension's column.
+
+    Returns the figures of `stance.models.metrics.single_label_figures` (single-valued dimensions)."""
+    if model.multi_.get(dimension):
+        raise ModelError("evaluate_holdout handles single-valued dimensions; use evaluate() for multi-valued ones")
+    X = model.transform(frame["text"].tolist(), _targets(frame, target_column))
+    proba = model.predict_proba_from_features(X, dimension)
+    pred = model.predict_from_features(X, dimension)
+    classes = list(model.classes_[dimension])
+    truth = [str(v) for v in frame[dimension]]
+    extra = sorted(set(truth) - set(classes))
+    if extra:
+        classes = classes + extra
+        proba = np.hstack([proba, np.zeros((len(frame), len(extra)))])
+    return single_label_figures(truth, pred, proba, classes, frame["doc_id"].to_numpy(), n_boot,
+                                random_state, average_classes=average_classes)

@@ -25,7 +25,7 @@ class StanceModel(BaseEstimator):
     Parameters
     ----------
     features : "tfidf" (word 1-2 + char_wb 2-5 n-grams) or "tfidf+embeddings".
-    C, Cs, cv, decision, random_state : passed to every dimension's `LinearHead`.
+    C, Cs, cv, decision, class_weight, random_state : passed to every dimension's `LinearHead`.
     min_df : minimum document frequency of an n-gram (1 is used below 50 texts).
     target_min_count : with targets, targets seen this often get their own feature copy.
 
@@ -36,13 +36,14 @@ class StanceModel(BaseEstimator):
     """
 
     def __init__(self, features: str = "tfidf", C="auto", Cs=DEFAULT_CS, cv: int = 3,
-                 decision: str = "balanced", min_df: int = 2, target_min_count: int = 50,
-                 random_state: int = 0):
+                 decision: str = "balanced", class_weight="balanced", min_df: int = 2,
+                 target_min_count: int = 50, random_state: int = 0):
         self.features = features
         self.C = C
         self.Cs = Cs
         self.cv = cv
         self.decision = decision
+        self.class_weight = class_weight
         self.min_df = min_df
         self.target_min_count = target_min_count
         self.random_state = random_state
@@ -79,7 +80,7 @@ class StanceModel(BaseEstimator):
             mask = np.asarray([_has(v) for v in col])
             multi = any(isinstance(v, (list, tuple, np.ndarray)) for v in col[mask])
             head = LinearHead(C=self.C, Cs=self.Cs, cv=self.cv, decision=self.decision,
-                              random_state=self.random_state)
+                              class_weight=self.class_weight, random_state=self.random_state)
             if multi:
                 names = list((classes or {}).get(dim) or sorted({x for v in col[mask] for x in v}))
                 y = np.zeros((mask.sum(), len(names)), dtype=int)
