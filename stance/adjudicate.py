@@ -51,7 +51,7 @@ def disagreements(project: Project, dimensions: list[str] | None = None,
     """
     from .agreement import label_table, show_value
 
-    table = label_table(project, dimensions, annotators)
+    table = label_table(project, dimensions, annotators, shared_only=True)
     latest, adjudicated = _gold_state(project)
     found: list[tuple[str, str, dict[str, Any]]] = []
     for dim, by_passage in table.items():
@@ -114,7 +114,7 @@ def promote_unanimous(project: Project, min_annotators: int = 2, dimensions: lis
     from .agreement import label_table
 
     need = max(2, int(min_annotators))
-    table = label_table(project, dimensions, annotators)
+    table = label_table(project, dimensions, annotators, shared_only=True)
     added = 0
     with project.transaction() as conn:
         latest, adjudicated = _gold_state(project)

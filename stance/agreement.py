@@ -9,6 +9,7 @@ decisions, unanimous labels promoted to gold) lives in `stance.adjudicate` and i
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -97,23 +98,36 @@ class AgreementReport:
 
 # -- the label table --------------------------------------------------------------------------------
 
-def label_table(project: Project, dimensions: list[str] | None = None,
-                annotators: list[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+def label_table(project: Project, dimensions: list[str] | None = None, annotators: list[str] | None = None,
+                shared_only: bool = False) -> dict[str, dict[str, dict[str, Any]]]:
     """{dimension: {passage_id: {annotator: value}}} from each annotator's current labels.
 
     Multi-valued values are tuples of sorted value names, so they compare and hash as sets do.
+    `shared_only` keeps passages with two or more annotators (what disagreements need), read
+    straight from SQLite so that a large project is not parsed whole.
     """
     cb = project.codebook
     dims = [cb.dimension(d) for d in (dimensions or cb.dimension_names)]
-    frame = project.current_annotations()
+    conn = project.conn
     if annotators:
-        missing = sorted(set(annotators) - set(frame["annotator"]))
+        present = {row[0] for row in conn.execute(
+            "SELECT DISTINCT annotator FROM annotations WHERE status = 'labelled'")}
+        missing = sorted(set(annotators) - present)
         if missing:
             raise InputError(f"no labels by {', '.join(map(repr, missing))}; annotators with labels: "
-                             f"{', '.join(sorted(set(frame['annotator']))) or 'none'}")
-        frame = frame[frame["annotator"].isin(annotators)]
+                             f"{', '.join(sorted(present)) or 'none'}")
+    sql = (
+        "WITH cur AS (SELECT a.passage_id, a.annotator, a.labels_json FROM annotations a JOIN"
+        " (SELECT MAX(id) AS id FROM annotations GROUP BY passage_id, annotator) last ON last.id = a.id"
+        " WHERE a.status = 'labelled'"
+        + (" AND a.annotator IN (SELECT value FROM json_each(?))" if annotators else "")
+        + ") SELECT passage_id, annotator, labels_json FROM cur"
+        + (" WHERE passage_id IN (SELECT passage_id FROM cur GROUP BY passage_id HAVING COUNT(*) >= 2)"
+           if shared_only else "")
+    )
     table: dict[str, dict[str, dict[str, Any]]] = {d.name: {} for d in dims}
-    for pid, who, labels in zip(frame["passage_id"], frame["annotator"], frame["labels"], strict=True):
+    for pid, who, labels_json in conn.execute(sql, (json.dumps(list(annotators)),) if annotators else ()):
+        labels = json.loads(labels_json)
         for d in dims:
             value = labels.get(d.name)
             if value in (None, "", []):
