@@ -1,0 +1,125 @@
+"""The `score` command: parses arguments and calls `stance.score` (or `stance.scale` for --engine dask)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from ..errors import InputError
+
+
+@click.command("score")
+@click.argument("inputs", nargs=-1, type=str)
+@click.option("--project", "-p", "project_path", default=None, type=click.Path(file_okay=False),
+              help="Project folder: its latest models score the input, and with no INPUT its own passages.")
+@click.option("--model", "model_path", default=None, type=click.Path(dir_okay=False),
+              help="A model file (.skops) to score with instead of the project's latest models.")
+@click.option("--output", "-o", default=None, help="Output file: .parquet, .csv or .jsonl (with --engine dask, "
+              "a folder ending in / gets one Parquet file per partition).")
+@click.option("--text-col", default="text", show_default=True, help="Text column of CSV/JSONL/Parquet input.")
+@click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
+@click.option("--id-col", default=None, help="Column with your own document ids.")
+@click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
+              help="Split documents into paragraphs or sentences (as `stance ingest` does).")
+@click.option("--level", type=click.Choice(["passage", "document"]), default="passage", show_default=True,
+              help="One row per passage, or per document (shares of each value and the restraint index).")
+@click.option("--with-text", is_flag=True, help="Include each passage's text in the output.")
+@click.option("--terms", default=0, show_default=True, help="Also output the N terms that pushed each "
+              "passage toward its label (column D:terms); slower.")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Score in N processes.")
+@click.option("--batch-size", default=2000, show_default=True, help="Passages per batch (memory grows with it).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: dask.dataframe partitions on a Dask cluster.")
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786 (default: start "
+              "a local cluster).")
+@click.option("--workers", default=2, show_default=True, help="Worker processes of the local Dask cluster.")
+@click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+              help="An unreadable input file stops the run (nothing written), or is named and skipped.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col, unit, level, with_text, terms,
+          jobs, batch_size, engine, scheduler, workers, on_error, quiet):
+    """Score passages with the trained models: label and probability of every value, per dimension.
+
+    INPUT is any number of files, folders, globs ('shards/*.parquet') or - for stdin (one text a line,
+    or JSON Lines). The output is written to a temporary file and moved into place when complete.
+    Without INPUT, the project's own passages are scored and stored in the project.
+
+    \b
+    Examples:
+      stance score articles/ --project myproject -o scores.parquet
+      stance score big.csv --text-col body --model myproject/models/stance-20250101T000000.skops -o scores.csv --jobs 2
+      stance score corpus.parquet --project myproject --level document -o docs.csv
+      stance score 'shards/*.parquet' --project myproject --engine dask -o scored/
+      cat passages.txt | stance score - --project myproject -o scores.jsonl
+      stance score --project myproject
+    """
+    from .. import score as lib
+
+    logging.captureWarnings(True)
+    if not inputs:
+        if output:
+            raise click.UsageError("-o is for scoring files; without INPUT the project's own passages are scored "
+                                   "into the project")
+        project = project_path or "."
+        with _bar(quiet) as bar:
+            result = lib.score_project(project, model=model_path, batch_size=batch_size, jobs=jobs,
+                                       progress=bar.update)
+        click.echo(f"Stored predictions for {result['passages']} passages ({', '.join(result['dimensions'])}) "
+                   f"in {project}.")
+        return
+    if not output:
+        raise click.UsageError("give an output file with -o (e.g. -o scores.parquet)")
+    if project_path is None and model_path is None:
+        project_path = "."
+    plan = lib.load_plan(project_path, model_path)
+    codebook = _codebook(project_path)
+    options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
+                   if meta_cols else None, id_col=id_col, unit=unit, level=level, codebook=codebook,
+                   batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
+                   on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+    with _bar(quiet) as bar:
+        if engine == "dask":
+            from .. import scale
+
+            if "-" in inputs:
+                raise InputError("the Dask engine reads files, not stdin; use --engine local for -")
+            summary = scale.score_dask(inputs, output, plan, scheduler=scheduler, n_workers=workers,
+                                       progress=bar.update, **options)
+        else:
+            summary = lib.score_to_file(inputs, output, plan, jobs=jobs, progress=bar.update,
+                                        stdin=sys.stdin if "-" in inputs else None, **options)
+    rate = summary.passages / summary.seconds if summary.seconds else 0.0
+    click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
+               f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
+               + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
+
+
+def _codebook(project_path):
+    from ..codebook import load_codebook
+    from ..store import Project
+
+    return Project.open(project_path).codebook if project_path else load_codebook()
+
+
+class _bar:
+    """A tqdm progress bar with passages per second on stderr (nothing with --quiet)."""
+
+    def __init__(self, quiet: bool):
+        from tqdm import tqdm
+
+        self.bar = tqdm(unit=" passages", unit_scale=True, file=sys.stderr, disable=quiet, smoothing=0.1,
+                        mininterval=0.5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+
+    def update(self, n: int) -> None:
+        self.bar.update(n)
+
+
+COMMANDS = [score]

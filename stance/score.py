@@ -1,0 +1,359 @@
+"""Score passages with trained models: in memory, streamed from files of any size, or into the project.
+
+One vectorisation per batch is shared by every dimension that the same `StanceModel` serves (its heads
+read one feature matrix); batches stream from the input and to the output, so memory stays flat. The
+output has one row per passage (see docs/scoring.md): ids, document metadata, `is_boilerplate`,
+optionally the text, then per dimension `D` (the label; multi-valued labels joined with ";"),
+`D:value` (the probability of each value) and optionally `D:terms`. `document_level` aggregates that
+frame per document. The Dask engine (`stance.scale`) runs the same `predict_columns` on partitions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import compress
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .errors import InputError, ModelError
+from .ingest import STANDARD_META, TableOptions
+from .models.model import StanceModel
+from .passages import boilerplate_kind
+from .score_io import (
+    ID_COLUMNS,
+    AtomicWriter,
+    iter_documents,
+    iter_stdin_rows,
+    output_format,
+    passage_batches,
+    plan_inputs,
+)
+from .store import Project
+
+DEFAULT_BATCH_SIZE = 2000
+Progress = Callable[[int], None]
+Skip = Callable[[str, str], None]
+
+
+@dataclass
+class ScoringPlan:
+    """Which model scores which dimensions: each group is one vectorisation per batch."""
+
+    groups: list[tuple[StanceModel, list[str]]]
+    model_ids: dict[str, int | None] = field(default_factory=dict)
+    order: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def dimensions(self) -> list[str]:
+        """Scored dimensions in output order (the codebook's, when the plan was given one)."""
+        dims = [d for _, ds in self.groups for d in ds]
+        rank = {d: i for i, d in enumerate(self.order)}
+        return sorted(dims, key=lambda d: rank.get(d, len(rank)))
+
+    def classes(self, dimension: str) -> list[str]:
+        """The values of `dimension` in output order (the codebook's, when the plan was given one)."""
+        for model, dims in self.groups:
+            if dimension in dims:
+                trained = [str(c) for c in model.classes_[dimension]]
+                order = self.order.get(dimension, [])
+                return [v for v in order if v in trained] + [v for v in trained if v not in order]
+        raise ModelError(f"no model scores dimension {dimension!r}; scored: {', '.join(self.dimensions)}")
+
+
+def make_plan(models, dimensions: list[str] | None = None, codebook: Codebook | None = None) -> ScoringPlan:
+    """A plan from a StanceModel, a {dimension: StanceModel} mapping or a list of models.
+
+    With `codebook`, dimensions and values are output in codebook order."""
+    if isinstance(models, ScoringPlan):
+        return models
+    if isinstance(models, StanceModel):
+        models = [models]
+    pairs: list[tuple[str, StanceModel]] = []
+    if isinstance(models, Mapping):
+        pairs = list(models.items())
+    else:
+        for m in models:
+            pairs.extend((d, m) for d in m.dimensions_ if d not in {p[0] for p in pairs})
+    groups: dict[int, tuple[StanceModel, list[str]]] = {}
+    for dim, model in pairs:
+        if not isinstance(model, StanceModel):
+            raise ModelError(f"expected a StanceModel for {dim!r}, got {type(model).__name__}")
+        model.head(dim)  # a clear error for a model without this dimension
+        if dimensions is None or dim in dimensions:
+            groups.setdefault(id(model), (model, []))[1].append(dim)
+    if not groups:
+        raise ModelError("no dimension to score" + (f" among {', '.join(dimensions)}" if dimensions else ""))
+    order: dict[str, list[str]] = {}
+    if codebook is not None:
+        rank = {d: i for i, d in enumerate(codebook.dimension_names)}
+        for _, dims in groups.values():
+            dims.sort(key=lambda d: rank.get(d, len(rank)))
+        order = {d.name: d.value_names for d in codebook.dimensions}
+    return ScoringPlan(list(groups.values()), order=order)
+
+
+def load_plan(project: Project | str | Path | None = None, model: str | Path | None = None,
+              register: bool = False) -> ScoringPlan:
+    """The models to score with: the file `model`, else the project's latest model for each dimension.
+
+    Models from a project carry their registry ids (needed to store predictions); with `register`, a
+    `model` file used with a project is registered there if it is not already."""
+    from .models.persist import load_model
+
+    if isinstance(project, (str, Path)):
+        project = Project.open(project)
+    if model is not None:
+        m = load_model(model, codebook=project.codebook if project is not None else None)
+        plan = make_plan(m, codebook=project.codebook if project is not None else load_codebook())
+        if project is not None:
+            known = project.list_models()
+            same = known[[Path(p).resolve() == Path(model).resolve() for p in known["path"]]]
+            for d in m.dimensions_:
+                ids = same.loc[same["dimension"] == d, "id"]
+                if len(ids):
+                    plan.model_ids[d] = int(ids.iloc[-1])
+                elif register:
+                    plan.model_ids[d] = project.add_model(
+                        d, model, str(getattr(m, "codebook_version_", project.codebook.version)))
+        return plan
+    if project is None:
+        raise ModelError("give a project (--project) or a model file (--model) to score with")
+    loaded: dict[str, StanceModel] = {}
+    by_dim: dict[str, StanceModel] = {}
+    ids: dict[str, int | None] = {}
+    for d in project.codebook.dimension_names:
+        entry = project.latest_model(d)
+        if entry is None:
+            continue
+        if entry["path"] not in loaded:
+            loaded[entry["path"]] = load_model(entry["path"], codebook=project.codebook)
+        if d in loaded[entry["path"]].dimensions_:
+            by_dim[d], ids[d] = loaded[entry["path"]], int(entry["id"])
+    if not by_dim:
+        raise ModelError(f"no trained model in {project.path}; train one with: stance train --project {project.path}")
+    plan = make_plan(by_dim, codebook=project.codebook)
+    plan.model_ids = ids
+    return plan
+
+
+# -- prediction ---------------------------------------------------------------------------------------
+
+def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0) -> dict[str, Any]:
+    """Prediction columns for `texts`, in plan order: `D`, `D:value`..., and `D:terms` if `terms`."""
+    out: dict[str, dict[str, Any]] = {}
+    for model, dims in plan.groups:
+        X = model.transform(texts)  # once for every dimension this model serves
+        for d in dims:
+            head = model.head(d)
+            classes = plan.classes(d)
+            raw = head.predict_proba(X)
+            chosen = head.predict_from_proba(raw)
+            if head.multilabel_:
+                proba = raw[:, [list(model.classes_[d]).index(c) for c in classes]]
+                chosen = chosen[:, [list(model.classes_[d]).index(c) for c in classes]]
+                labels = np.array([";".join(compress(classes, row)) for row in chosen.astype(bool)], dtype=object)
+            else:
+                proba = raw[:, [list(head.classes_).index(c) for c in classes]]
+                labels = chosen.astype(str).astype(object)
+            cols: dict[str, Any] = {d: labels}
+            cols.update({f"{d}:{v}": proba[:, j].astype(np.float64) for j, v in enumerate(classes)})
+            if terms:
+                cols[f"{d}:terms"] = _top_terms(model, d, X, labels, terms)
+            out[d] = cols
+    return {k: v for d in plan.dimensions for k, v in out[d].items()}
+
+
+def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
+    from .models.explain import _pretty
+
+    names = model.__dict__.setdefault("_score_names", np.asarray(model.feature_names(), dtype=object))
+    head = model.head(dim)
+    head_classes = list(model.classes_[dim]) if head.multilabel_ else [str(c) for c in head.classes_]
+    coef = head.coef_
+    X = X.tocsr()
+    out = []
+    for i, label in enumerate(labels):
+        lo, hi = X.indptr[i], X.indptr[i + 1]
+        idx, data = X.indices[lo:hi], X.data[lo:hi]
+        found: list[str] = []
+        for value in (label.split(";") if label else []):
+            contrib = data * coef[head_classes.index(value), idx]
+            found.extend(_pretty(names[idx[j]]) for j in np.argsort(-contrib)[:n] if contrib[j] > 0)
+        out.append("; ".join(dict.fromkeys(found)))
+    return np.asarray(out, dtype=object)
+
+
+def _assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: bool) -> pd.DataFrame:
+    head = passages.drop(columns=["text"]) if not with_text and "text" in passages else passages
+    preds = pd.DataFrame(dict(predictions), index=passages.index)
+    return pd.concat([head, preds], axis=1).reset_index(drop=True)
+
+
+def score_frame(model_or_models, frame: pd.DataFrame, text_col: str = "text", with_text: bool = False,
+                terms: int = 0, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Score a DataFrame of passages in memory; one output row per input row (see the module doc).
+
+    With `codebook`, dimensions and values come in codebook order (else in the model's order)."""
+    if text_col not in frame.columns:
+        raise InputError(f"the frame has no column {text_col!r}; columns are: "
+                         f"{', '.join(map(str, frame.columns))}")
+    plan = make_plan(model_or_models, codebook=codebook)
+    texts = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in frame[text_col]]
+    base = pd.DataFrame(index=frame.index)
+    for col in ID_COLUMNS:
+        base[col] = frame[col].astype(str) if col in frame else frame.index.astype(str)
+    for col in STANDARD_META:
+        base[col] = frame[col] if col in frame else None
+    reserved = {*ID_COLUMNS, *STANDARD_META, "is_boilerplate", text_col}
+    for col in frame.columns:
+        if col not in reserved:
+            base[col] = frame[col]
+    base["is_boilerplate"] = (frame["is_boilerplate"].astype(bool) if "is_boilerplate" in frame
+                              else [boilerplate_kind(t) is not None for t in texts])
+    base["text"] = texts
+    return _assemble(base, predict_columns(plan, texts, terms), with_text)
+
+
+def _pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: int):
+    """(frame, prediction columns) for each frame, in order; `jobs` > 1 scores in that many processes."""
+    if jobs <= 1:
+        for frame in frames:
+            yield frame, predict_columns(plan, frame["text"].tolist(), terms)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_init_worker, initargs=(plan,))
+    pending: deque = deque()
+    try:
+        for frame in frames:
+            pending.append((frame, pool.submit(_worker_predict, frame["text"].tolist(), terms)))
+            if len(pending) >= 2 * jobs:  # a bounded window keeps memory flat
+                done, fut = pending.popleft()
+                yield done, fut.result()
+        while pending:
+            done, fut = pending.popleft()
+            yield done, fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER_PLAN: ScoringPlan | None = None
+
+
+def _init_worker(plan: ScoringPlan) -> None:
+    global _WORKER_PLAN
+    _WORKER_PLAN = plan
+
+
+def _worker_predict(texts: list[str], terms: int) -> dict[str, Any]:
+    assert _WORKER_PLAN is not None
+    return predict_columns(_WORKER_PLAN, texts, terms)
+
+
+# -- files -------------------------------------------------------------------------------------------
+
+@dataclass
+class ScoreSummary:
+    """What a file run did."""
+
+    output: Path | None = None
+    passages: int = 0
+    documents: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str = "text",
+                meta_cols: list[str] | None = None, id_col: str | None = None, unit: str = "paragraph",
+                level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
+                progress: Progress | None = None, on_skip: Skip | None = None,
+                stdin: TextIO | None = None) -> Iterator[pd.DataFrame]:
+    """Stream scored batches (passage or document level) from files, directories, globs or "-" (stdin).
+
+    Everything that can be checked is checked before the first batch (files exist, tables have the
+    text column); then passages are read, scored and yielded batch by batch. A document never spans
+    two batches, so each document-level row is complete. `progress(n)` is called after each batch.
+    """
+    if level not in ("passage", "document"):
+        raise InputError(f"level must be 'passage' or 'document', got {level!r}")
+    if batch_size < 1 or jobs < 1:
+        raise InputError("batch_size and jobs must be at least 1")
+    plan = make_plan(model_or_models, codebook=codebook)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    inputs = list(inputs)
+    stdin_header, stdin_rows = (None, None)
+    if any(str(i) == "-" for i in inputs):
+        if stdin is None:
+            raise InputError("'-' reads from stdin, but no stdin stream was given")
+        stdin_header, stdin_rows = iter_stdin_rows(stdin, text_col)
+    in_plan = plan_inputs(inputs, table, on_error, stdin_header=stdin_header)
+    skip = on_skip or (lambda where, why: None)
+    for where, why in in_plan.skipped:
+        skip(where, why)
+    if level == "document":
+        codebook = codebook or load_codebook()
+        _restraint_spec(codebook)
+    docs = iter_documents(in_plan, table, unit, on_error, skip, stdin_rows, chunk_rows=batch_size)
+    frames = passage_batches(docs, in_plan.meta_columns, batch_size)
+
+    def run() -> Iterator[pd.DataFrame]:
+        for frame, preds in _pooled(plan, frames, terms, jobs):
+            scored = _assemble(frame, preds, with_text or level == "document")
+            if progress:
+                progress(len(frame))
+            yield document_level(scored, codebook) if level == "document" else scored
+    return run()
+
+
+def score_to_file(inputs: Iterable[str | Path], output: str | Path, model_or_models, **options) -> ScoreSummary:
+    """`score_files` written to `output` (.parquet, .csv or .jsonl) through a temporary file that is moved
+    into place only when every batch is written: an interrupted run leaves no file that looks whole."""
+    output_format(output)
+    summary = ScoreSummary(output=Path(output))
+    user_skip = options.pop("on_skip", None)
+
+    def note_skip(where: str, why: str) -> None:
+        summary.skipped.append((where, why))
+        if user_skip:
+            user_skip(where, why)
+
+    start = time.perf_counter()
+    batches = score_files(inputs, model_or_models, on_skip=note_skip, **options)
+    with AtomicWriter(output) as writer:
+        for frame in batches:
+            writer.write(frame)
+            summary.rows += len(frame)
+            if options.get("level", "passage") == "document":
+                summary.documents += len(frame)
+                summary.passages += int(frame["n_passages"].sum())
+            else:
+                summary.passages += len(frame)
+                summary.documents += frame["doc_id"].nunique()
+        writer.commit()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+from .score_project import (  # noqa: E402 - the project and aggregation half, re-exported here
+    RESTRAINT,
+    _restraint_spec,
+    document_level,
+    project_predictions,
+    score_project,
+)
+
+__all__ = [
+    "RESTRAINT", "ScoreSummary", "ScoringPlan", "document_level", "load_plan", "make_plan",
+    "predict_columns", "project_predictions", "score_files", "score_frame", "score_project", "score_to_file",
+]
