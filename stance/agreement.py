@@ -180,9 +180,10 @@ def _alpha(by_passage: dict[str, dict[str, Any]], multi: bool, bootstrap: int = 
            ) -> tuple[float | None, str, tuple[float, float] | None]:
     """(alpha, reason when undefined, bootstrap interval) for {passage: {annotator: value}}."""
     annotators = {a for choices in by_passage.values() for a in choices}
-    if len(annotators) < 2:
-        who = f" ({', '.join(sorted(annotators))})" if annotators else ""
-        return None, f"only {len(annotators)} annotator{'' if len(annotators) == 1 else 's'}{who}: alpha needs two or more", None
+    if not annotators:
+        return None, "no labels on this dimension yet", None
+    if len(annotators) == 1:
+        return None, f"only 1 annotator ({next(iter(annotators))}): alpha needs two or more", None
     pids, domain, counts = _units(by_passage)
     if not pids:
         return None, "no passage was labelled by two or more annotators: alpha is undefined", None

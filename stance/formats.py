@@ -5,6 +5,9 @@ id and text, the annotator, the codebook version, the time and the note, so that
 re-imports without loss. An import matches passages by id (else by exact text), checks every
 value against the codebook, names the file and line of the first problem, and writes everything
 in one transaction: a bad file imports nothing.
+
+Each format's reader and writer sit in this one module (more than the usual ~400 lines) so that
+the two directions of a format can be read side by side; the contract tests check them as pairs.
 """
 
 from __future__ import annotations
