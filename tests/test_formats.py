@@ -3,12 +3,15 @@
 import json
 from pathlib import Path
 
+import hypothesis
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import counts
+from hypothesis import strategies as st
 
 from stance.cli import main
+from stance.codebook import load_codebook
 from stance.errors import InputError
 from stance.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels, labelstudio_config
 from stance.ingest import MAX_TEXT_BYTES, make_document
@@ -328,3 +331,51 @@ def test_import_and_export_commands(labelled, tmp_path):
                                      "valid: restraint, escalation, neutral, not_applicable")
     result = runner.invoke(main, ["export", "--project", str(tmp_path / "none"), "--format", "csv", "-o", "x.csv"])
     assert result.exit_code == 1 and "is not a project" in result.output
+
+
+# -- any note, any annotator name, any labels: the round trip holds ---------------------------------
+
+def _label_sets():
+    codebook = load_codebook()
+    fields = {}
+    for dim in codebook.dimensions:
+        values = st.sampled_from(dim.value_names)
+        fields[dim.name] = (st.lists(values, min_size=1, max_size=3, unique=True).map(sorted) if dim.multi
+                            else values)
+    return st.fixed_dictionaries({}, optional=fields).filter(bool)
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_records = st.lists(st.tuples(st.integers(0, 3), _text.map(str.strip).filter(bool), _text, _label_sets()),
+                    min_size=1, max_size=4)
+
+
+@pytest.mark.parametrize("fmt", IMPORT_FORMATS)
+def test_round_trip_property(tmp_path, fmt):
+    """Notes and names with any characters (quotes, commas, newlines, NUL, RTL), any label sets."""
+    source, fresh = new_project(tmp_path / "a"), new_project(tmp_path / "b")
+    ids = source.passages_frame().passage_id.tolist()
+    path = tmp_path / f"labels.{fmt}"
+
+    @hypothesis.settings(max_examples=30, deadline=None, database=None)
+    @hypothesis.given(records=_records)
+    def check(records):
+        for project in (source, fresh):
+            with project.transaction() as conn:
+                conn.execute("DELETE FROM annotations")
+        for n, (i, who, note, labels) in enumerate(records):
+            source.add_annotation(ids[i], who, labels, note=note, created_at=f"2024-01-01T00:00:{n:02d}+00:00")
+        export_labels(source, path, fmt)
+        import_labels(fresh, path, fmt)
+        assert state(fresh) == state(source)
+
+    check()
+
+
+def test_commands_and_formats_are_documented():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "labels.md").read_text(encoding="utf-8")
+    for command in ("stance agree", "stance import-labels", "stance export", "--as-gold", "--skip-unknown",
+                    "--annotator", "--gold", "--labelstudio-config"):
+        assert command in docs, command
+    for fmt in EXPORT_FORMATS:
+        assert f"| `{fmt}` |" in docs, fmt
