@@ -275,3 +275,29 @@ def test_group_commit_rolls_back_only_the_failing_write(proj):
     assert (writer.commits, writer.writes) == (1, 2)
     assert writer.write(ok) > 0  # and through the writer thread
     writer.close()
+
+
+def test_cli_prints_a_token_once_and_serves(proj, monkeypatch):
+    import re
+
+    import stance.cli.annotate as cli_annotate
+    from stance.annotate.auth import annotator_for_token
+
+    served = []
+    monkeypatch.setattr(cli_annotate, "serve", lambda app, **kw: served.append((app, kw)))
+    run = lambda *args: CliRunner().invoke(main, ["annotate", "-p", str(proj.path), *args])  # noqa: E731
+    r = run("-a", "alice", "--port", "9999", "--order", "uncertain")
+    assert r.exit_code == 0, r.output
+    token = re.search(r"alice: new token \(shown once, keep it\): (\S+)", r.output).group(1)
+    assert f"http://127.0.0.1:9999/login?token={token}" in r.output
+    assert annotator_for_token(proj, token) == "alice"
+    assert "no model predictions" in r.output and served[-1][1] == {"host": "127.0.0.1", "port": 9999,
+                                                                    "auth": True}
+    r = run("-a", "alice")
+    assert "alice: has a token already" in r.output and token not in r.output
+    r = run("-a", "alice", "--new-token")
+    assert "new token" in r.output and annotator_for_token(proj, token) is None
+    r = run("-a", "alice", "-a", "bob", "--no-auth")
+    assert r.exit_code == 2 and "--no-auth serves exactly one --annotator" in r.output
+    r = CliRunner().invoke(main, ["annotate", "-p", str(proj.path / "missing"), "-a", "alice"])
+    assert r.exit_code == 1 and "is not a project" in r.output

@@ -26,6 +26,7 @@ from .web import (
     STATIC_DIR,
     Authenticator,
     GuardMiddleware,
+    check_origin,
     read_json,
     templates,
 )
@@ -117,6 +118,7 @@ def create_adjudication_app(project_path: str | Path, adjudicator: str, auth: bo
     async def login(request: Request) -> Response:
         token = request.query_params.get("token")
         if request.method == "POST":
+            check_origin(request, auth, write=True)
             form = await request.form(max_files=0, max_fields=5)
             token = str(form.get("token") or "")
         if token is None:

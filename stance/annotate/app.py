@@ -9,8 +9,10 @@ commit with any labels that arrived at the same moment.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from .web import (
     STATIC_DIR,
     Authenticator,
     GuardMiddleware,
+    check_origin,
     read_json,
     templates,
 )
@@ -78,15 +81,24 @@ class Annotation:
                 q = self._queues[annotator] = build_queue(self.project, annotator, self.opts)
             return q
 
-    def statuses(self, annotator: str) -> dict[str, dict[str, Any]]:
-        """The annotator's current row per passage (labelled, skipped or retracted)."""
+    def statuses(self, annotator: str) -> dict[str, str]:
+        """The status of the annotator's current row per passage (labelled, skipped or retracted)."""
         rows = self.conn.execute(
-            "SELECT a.id, a.passage_id, a.status, a.labels_json, a.note FROM annotations a JOIN"
+            "SELECT a.passage_id, a.status FROM annotations a JOIN"
             " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
             " ON last.id = a.id", (annotator,),
         ).fetchall()
-        return {r["passage_id"]: {"id": r["id"], "status": r["status"], "labels": json.loads(r["labels_json"]),
-                                  "note": r["note"]} for r in rows}
+        return {r[0]: r[1] for r in rows}
+
+    def current(self, annotator: str, passage_id: str) -> dict[str, Any] | None:
+        """The annotator's current row for one passage."""
+        row = self.conn.execute(
+            "SELECT status, labels_json, note FROM annotations WHERE annotator = ? AND passage_id = ?"
+            " ORDER BY id DESC LIMIT 1", (annotator, passage_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return {"status": row["status"], "labels": json.loads(row["labels_json"]), "note": row["note"]}
 
     # -- tasks ---------------------------------------------------------------------------------
 
@@ -95,7 +107,6 @@ class Annotation:
         """What the page shows next: a passage with context, the annotator's labels, progress."""
         q = self.queue(annotator)
         mine = self.statuses(annotator)
-        done = {pid for pid, s in mine.items() if s["status"] in ("labelled", "skipped")}
         ids = q.passage_ids
         if step == "last" and ids:
             passage_id, step = ids[-1], None
@@ -106,10 +117,10 @@ class Annotation:
                 passage_id = ids[i] if 0 <= i < len(ids) else (passage_id if step == "prev" else None)
         if passage_id is None:
             start = q.position[after] + 1 if after in q.position else 0
-            order = ids[start:] + ids[:start]
-            passage_id = next((pid for pid in order if pid not in done), None)
-        labelled = sum(1 for pid in ids if mine.get(pid, {}).get("status") == "labelled")
-        skipped = sum(1 for pid in ids if mine.get(pid, {}).get("status") == "skipped")
+            order = itertools.chain(range(start, len(ids)), range(start))
+            passage_id = next((ids[i] for i in order if mine.get(ids[i]) not in ("labelled", "skipped")), None)
+        counts = Counter(status for pid, status in mine.items() if pid in q.position)
+        labelled, skipped = counts["labelled"], counts["skipped"]
         out: dict[str, Any] = {
             "annotator": annotator,
             "progress": {"done": labelled, "skipped": skipped, "assigned": len(ids)},
@@ -122,7 +133,7 @@ class Annotation:
         p = self.passages[passage_id]
         siblings = self.doc_passages[p["doc_id"]]
         k = siblings.index(passage_id)
-        current = mine.get(passage_id)
+        current = self.current(annotator, passage_id)
         status = current["status"] if current else None
         out.update({
             "passage": p,
@@ -224,6 +235,7 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
     async def login(request: Request) -> Response:
         token = request.query_params.get("token")
         if request.method == "POST":
+            check_origin(request, auth, write=True)
             form = await request.form(max_files=0, max_fields=5)
             token = str(form.get("token") or "")
         if token is None:
