@@ -1,0 +1,250 @@
+"""The Dask engine: the same scoring as `stance.score`, over `dask.dataframe` partitions on a cluster.
+
+The input is cut into partitions that workers read themselves (`dask.dataframe.from_map`): one per
+group of Parquet row groups, one per CSV/JSONL file, one per group of text files. Each partition runs
+the local engine's own functions (rows to documents to passage batches, `predict_columns`, assembly,
+`document_level`), so the predictions are the same as the local engine's, row for row. The models are
+sent to every worker once (`Client.scatter`). Without a scheduler address a `distributed.LocalCluster`
+of `n_workers` processes is started for the run and closed after it. On a remote cluster, workers
+need policy-stance installed and the input (and a folder output) on a file system they share.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .errors import InputError
+from .ingest import TableOptions, read_path
+from .score import (
+    DEFAULT_BATCH_SIZE,
+    ScoreSummary,
+    ScoringPlan,
+    _assemble,
+    _restraint_spec,
+    document_level,
+    make_plan,
+    predict_columns,
+)
+from .score_io import (
+    TABLE_KINDS,
+    AtomicWriter,
+    _table_documents,
+    iter_table_rows,
+    output_format,
+    passage_batches,
+    plan_inputs,
+)
+
+TEXT_FILES_PER_PARTITION = 50
+
+
+def partitions(files: list[Path], rows_per_partition: int) -> list[tuple[str, list[str], list[int] | None, int]]:
+    """Partition specs (kind, paths, parquet row groups, number of the first row), in input order."""
+    import pyarrow.parquet as pq
+
+    specs: list[tuple[str, list[str], list[int] | None, int]] = []
+    texts: list[str] = []
+    for path in files:
+        kind = TABLE_KINDS.get(path.suffix.lower())
+        if kind is None:
+            texts.append(str(path))
+            if len(texts) == TEXT_FILES_PER_PARTITION:
+                specs.append(("text", texts, None, 1))
+                texts = []
+            continue
+        if texts:
+            specs.append(("text", texts, None, 1))
+            texts = []
+        if kind != "parquet":
+            specs.append((kind, [str(path)], None, 1))
+            continue
+        meta = pq.ParquetFile(path).metadata
+        group: list[int] = []
+        first, rows = 1, 0
+        for i in range(meta.num_row_groups):
+            group.append(i)
+            rows += meta.row_group(i).num_rows
+            if rows >= rows_per_partition:
+                specs.append(("parquet", [str(path)], group, first))
+                first, group, rows = first + rows, [], 0
+        if group:
+            specs.append(("parquet", [str(path)], group, first))
+    if texts:
+        specs.append(("text", texts, None, 1))
+    return specs
+
+
+def score_partition(spec, plan: ScoringPlan, options: dict[str, Any]) -> pd.DataFrame:
+    """Read, split and score one partition with the local engine's functions (runs on a worker)."""
+    kind, paths, row_groups, first_row = spec
+    table, unit, batch_size = options["table"], options["unit"], options["batch_size"]
+    if kind == "text":
+        docs = (doc for p in paths for doc in read_path(Path(p), {}, unit))
+    else:
+        rows = iter_table_rows(Path(paths[0]), kind, batch_size, row_groups, first_row)
+        docs = _table_documents(rows, table, unit, lambda where, why: None)
+    parts = [_finish(frame, predict_columns(plan, frame["text"].tolist(), options["terms"]), options)
+             for frame in passage_batches(docs, options["meta_columns"], batch_size)]
+    return pd.concat(parts, ignore_index=True) if parts else options["empty"]
+
+
+def _finish(frame: pd.DataFrame, preds, options: dict[str, Any]) -> pd.DataFrame:
+    level = options["level"]
+    scored = _assemble(frame, preds, options["with_text"] or level == "document")
+    return document_level(scored, options["codebook"]) if level == "document" else scored
+
+
+def _empty(plan: ScoringPlan, meta_columns: list[str], options: dict[str, Any]) -> pd.DataFrame:
+    """The output's columns and dtypes, from scoring one made-up passage (the partitions' `meta`)."""
+    row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
+           "is_boilerplate": False, "text": "x"}
+    frame = pd.DataFrame([row])
+    return _finish(frame, predict_columns(plan, ["x"], options["terms"]), options).iloc[:0]
+
+
+def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models, *, scheduler: str | None = None,
+               n_workers: int = 2, text_col: str = "text", meta_cols: list[str] | None = None,
+               id_col: str | None = None, unit: str = "paragraph", level: str = "passage",
+               codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+               rows_per_partition: int = 50_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
+               on_skip=None, progress=None, client=None) -> ScoreSummary:
+    """Score files on a Dask cluster into `output`: a .parquet/.csv/.jsonl file (written by this process,
+    partition by partition in input order, moved into place when complete) or a folder (name ending
+    in "/": one Parquet file per partition, written by the workers into a temporary folder that is
+    renamed when every partition is done). Same options and output as `stance.score.score_to_file`.
+
+    `client`: an existing `distributed.Client` to use (then neither `scheduler` nor a local cluster).
+    """
+    if level not in ("passage", "document"):
+        raise InputError(f"level must be 'passage' or 'document', got {level!r}")
+    to_folder = str(output).endswith(("/", os.sep)) or Path(output).is_dir()
+    if to_folder and Path(output).is_dir() and any(Path(output).iterdir()):
+        raise InputError(f"{output}: the folder exists and is not empty; remove it or choose another")
+    if not to_folder:
+        output_format(output)
+    codebook = codebook or load_codebook()
+    if level == "document":
+        _restraint_spec(codebook)
+    plan = make_plan(model_or_models, codebook=codebook)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    in_plan = plan_inputs(inputs, table, on_error)
+    summary = ScoreSummary(output=Path(output))
+    skip = on_skip or (lambda where, why: None)
+    for where, why in in_plan.skipped:
+        summary.skipped.append((where, why))
+        skip(where, why)
+    options = dict(table=table, unit=unit, batch_size=batch_size, meta_columns=in_plan.meta_columns,
+                   level=level, codebook=codebook, with_text=with_text, terms=terms)
+    options["empty"] = _empty(plan, in_plan.meta_columns, options)
+    specs = partitions(in_plan.files, rows_per_partition)
+
+    start = time.perf_counter()
+    own = None
+    if client is None:
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            client = own = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = own = Client(cluster)
+    try:
+        _run(client, plan, specs, options, output, to_folder, on_error, summary, skip, progress)
+    finally:
+        if own is not None:
+            cluster = getattr(own, "cluster", None)
+            own.close()
+            if cluster is not None:
+                cluster.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _run(client, plan, specs, options, output, to_folder, on_error, summary, skip, progress) -> None:
+    import dask
+    import dask.dataframe as dd
+
+    plan_future = client.scatter(plan, broadcast=True)
+    frame = dd.from_map(score_partition, specs, plan=plan_future, options=options, meta=options["empty"],
+                        enforce_metadata=False, label="stance-score")
+    parts = frame.to_delayed()
+    window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+
+    def account(result: pd.DataFrame) -> None:
+        summary.rows += len(result)
+        if options["level"] == "document":
+            summary.documents += len(result)
+            n = int(result["n_passages"].sum()) if len(result) else 0
+        else:
+            summary.documents += result["doc_id"].nunique()
+            n = len(result)
+        summary.passages += n
+        if progress:
+            progress(n)
+
+    def results(tasks):
+        """(spec, result or None when skipped) in input order, at most `window` partitions in flight."""
+        pending: deque = deque()
+        for spec, task in zip(specs, tasks, strict=True):
+            pending.append((spec, client.compute(task)))
+            if len(pending) >= window:
+                yield _collect(*pending.popleft(), on_error, summary, skip)
+        while pending:
+            yield _collect(*pending.popleft(), on_error, summary, skip)
+
+    if not to_folder:
+        with AtomicWriter(output) as writer:
+            for result in results(parts):
+                if result is not None:
+                    writer.write(result)
+                    account(result)
+            writer.commit(empty=options["empty"])
+        return
+    dest = Path(output)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
+    try:
+        writes = [dask.delayed(_write_part)(p, str(tmp / f"part-{i:05d}.parquet")) for i, p in enumerate(parts)]
+        for result in results(writes):
+            if result is not None:
+                account(result)
+        if dest.exists():
+            dest.rmdir()  # checked empty above
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            for f in tmp.iterdir():
+                f.unlink()
+            tmp.rmdir()
+
+
+def _write_part(frame: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Write one partition (on the worker) and return it without its rows' text, for the counts."""
+    with AtomicWriter(path, "parquet") as writer:
+        writer.write(frame)
+        writer.commit()
+    keep = [c for c in ("doc_id", "n_passages") if c in frame.columns]
+    return frame[keep]
+
+
+def _collect(spec, future, on_error: str, summary: ScoreSummary, skip):
+    try:
+        return future.result()
+    except InputError as exc:
+        if on_error == "stop":
+            raise
+        where = spec[1][0] if len(spec[1]) == 1 else ", ".join(spec[1])
+        summary.skipped.append((where, str(exc)))
+        skip(where, str(exc))
+        return None

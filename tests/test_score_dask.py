@@ -1,0 +1,76 @@
+"""The Dask engine gives exactly the local engine's output on the embedded corpus (2-worker local cluster)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed")
+pytest.importorskip("dask.dataframe")
+
+from distributed import Client, LocalCluster
+from test_score import CODEBOOK, scoring_env, write_table
+
+from stance.scale import partitions, score_dask
+from stance.score import score_to_file
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory):
+    return scoring_env(tmp_path_factory.mktemp("scoring"))  # trained once per session, shared with test_score
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture
+def inputs(env, tmp_path):
+    """The embedded corpus as a Parquet shard (several row groups), a CSV shard and a folder of text files."""
+    passages = env.passages[["text", "outlet", "author", "date", "title", "is_example"]]
+    half = len(passages) // 2
+    parquet = write_table(passages.iloc[:half], tmp_path / "shard-0.parquet")  # row groups of 7 rows
+    csv = write_table(passages.iloc[half:], tmp_path / "shard-1.csv")
+    folder = tmp_path / "seed"
+    folder.mkdir()
+    docs = env.passages[~env.passages["is_example"]].groupby("doc_id", sort=False)["text"].apply("\n\n".join)
+    for i, text in enumerate(docs):
+        (folder / f"doc{i}.txt").write_text(text, encoding="utf-8")
+    return [parquet, csv, folder]
+
+
+def test_partitions_follow_row_groups_and_files(inputs):
+    specs = partitions([inputs[0], inputs[1]], rows_per_partition=50)
+    parquet = [s for s in specs if s[0] == "parquet"]
+    assert [s[3] for s in parquet] == list(range(1, 1 + 56 * len(parquet), 56))  # 8 row groups of 7 rows each
+    assert specs[-1] == ("csv", [str(inputs[1])], None, 1)
+
+
+@pytest.mark.parametrize("level", ["passage", "document"])
+def test_dask_gives_exactly_the_local_engines_output(env, client, inputs, tmp_path, level):
+    local = tmp_path / "local.parquet"
+    score_to_file(inputs, local, env.model, codebook=CODEBOOK, level=level, batch_size=40)
+    out = tmp_path / "dask.parquet"
+    summary = score_dask(inputs, out, env.model, codebook=CODEBOOK, level=level, batch_size=40,
+                         rows_per_partition=50, client=client)
+    a, b = pd.read_parquet(local), pd.read_parquet(out)
+    assert len(a) == summary.rows > 300
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_dask_writes_a_folder_of_parts_atomically(env, client, inputs, tmp_path):
+    out = tmp_path / "scored"
+    summary = score_dask(inputs[:2], f"{out}/", env.model, codebook=CODEBOOK, rows_per_partition=100,
+                         client=client)
+    parts = sorted(out.iterdir())
+    assert [p.name for p in parts][:2] == ["part-00000.parquet", "part-00001.parquet"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    local = tmp_path / "local.parquet"
+    score_to_file(inputs[:2], local, env.model, codebook=CODEBOOK)
+    whole = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    assert len(whole) == summary.passages
+    pd.testing.assert_frame_equal(whole, pd.read_parquet(local))
