@@ -189,6 +189,10 @@ def test_bad_input_gets_4xx_with_a_clear_message(proj):
         assert anon.post(path, json={}).status_code == 401
         assert c.post(path, json={}, headers={"Origin": "http://evil.example"}).status_code == 403
     assert anon.get("/api/task").status_code == 401
+    assert anon.post("/login", content=b"token=" + b"x" * 70_000,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 413
+    assert anon.post("/login", data={"token": tok}, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert anon.post("/login", data={"token": "wrong"}).status_code == 401
     r = c.post("/api/annotations", json={"passage_id": pid, "labels": dict(full_labels(proj), posture="hawk")})
     assert r.status_code == 422 and "unknown value 'hawk'" in r.json()["error"] and "restraint" in r.json()["error"]
     r = c.post("/api/annotations", json={"passage_id": pid, "labels": {"mood": "x"}})

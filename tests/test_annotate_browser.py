@@ -98,6 +98,12 @@ def test_keyboard_only_labelling_reload_undo_and_xss(browser, tmp_path):
         page.keyboard.press("ArrowLeft")
         page.wait_for_function("id => document.getElementById('text').dataset.passageId === id", arg=done[2])
         assert shown_labels(page) == full_labels(proj, 0)
+        # a held Enter (auto-repeat) saves nothing
+        rows_before = proj.conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
+        page.evaluate("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', repeat: true}))")
+        page.wait_for_timeout(200)
+        assert proj.conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == rows_before
+        assert page.get_attribute("#text", "data-passage-id") == done[2]
         # undo retracts the last label (a new row), and the page returns to it
         page.keyboard.press("Backspace")
         page.wait_for_function("() => document.getElementById('progress').textContent.startsWith('2 done')")

@@ -115,7 +115,7 @@
       else if (e.key === "Enter") { e.preventDefault(); note.blur(); resolve(); }
       return;
     }
-    if (e.key === "Enter") { e.preventDefault(); resolve(); }
+    if (e.key === "Enter") { e.preventDefault(); if (!e.repeat) resolve(); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
     else if (e.key === "ArrowRight") { e.preventDefault(); go(1); }
     else if (e.key === "Tab") { e.preventDefault(); note.focus(); }

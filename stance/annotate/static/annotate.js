@@ -158,6 +158,8 @@
       return; // typing in the note never triggers a shortcut
     }
     const k = e.key;
+    // a held key repeats: never let that save, skip or undo a run of passages
+    if (e.repeat && (k === "Enter" || k === " " || k === "Backspace")) { e.preventDefault(); return; }
     if (k === "Enter") { e.preventDefault(); submit("label"); }
     else if (k === " ") { e.preventDefault(); submit("skip"); }
     else if (k === "Backspace") { e.preventDefault(); undo(); }
