@@ -275,7 +275,7 @@ def _common(row: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _read_jsonl(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+0085, U+2028 are text
         if not line.strip():
             continue
         where = f"{source}: line {number}"
@@ -330,7 +330,7 @@ def _check_dimension_columns(records: list[LabelRecord], source: str, codebook: 
 
 def _read_doccano(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+0085, U+2028 are text
         if not line.strip():
             continue
         where = f"{source}: line {number}"
