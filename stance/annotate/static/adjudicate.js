@@ -35,7 +35,7 @@
 
   function render(s) {
     state = s;
-    $("progress").textContent = s.open + " open disagreements · " + s.promoted + " unanimous labels made gold";
+    $("progress").textContent = s.open + (s.open === 1 ? " open disagreement" : " open disagreements") + " · " + s.promoted + " unanimous labels made gold";
     $("empty").hidden = !!s.item;
     $("item").hidden = !s.item;
     if (!s.item) return;
