@@ -426,7 +426,7 @@ def terms_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figur
             a.set_xlabel("log-odds ratio toward this side")
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
         _footnote(fig, "Log-odds ratio with informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); lines: "
-                       "95% interval; (a/b): term counts in each side.")
+                       "95% interval; sorted by z-score; (a/b): term counts in each side.")
     return fig
 
 

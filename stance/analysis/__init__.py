@@ -13,7 +13,8 @@ tidy DataFrame with passage and document counts beside every figure.
 from .bootstrap import LEVEL
 from .correction import ClassifierErrors, adjust, clip_to_simplex
 from .frame import dimension_values, label_matrix, period, prob_matrix
-from .prevalence import (
+from .quality import annotation_quality, classifier_errors, model_quality
+from .shares import (
                          ESTIMATORS,
                          MIN_PASSAGES,
                          IndexSpec,
@@ -24,7 +25,6 @@ from .prevalence import (
                          prevalence_table,
                          undated,
 )
-from .quality import annotation_quality, classifier_errors, model_quality
 from .terms import distinctive_terms, log_odds
 
 __all__ = [

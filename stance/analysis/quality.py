@@ -6,7 +6,9 @@ or annotates anything.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -87,13 +89,15 @@ def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MODEL_COLUMNS)
 
 
-def classifier_errors(project, dimension: str, n_boot: int = 200,
-                      progress=None) -> ClassifierErrors | None:
+def classifier_errors(project, dimension: str, n_boot: int = 200, progress=None,
+                      cache: bool = True) -> ClassifierErrors | None:
     """Cross-validated errors of the project's classifier for a single-valued `dimension`.
 
     Uses a confusion matrix stored in the model card when there is one; otherwise re-runs the
     grouped cross-validation with the saved model's settings (features, written examples) to get
-    out-of-fold predictions. Returns None when there is no model or it cannot be evaluated."""
+    out-of-fold predictions, and keeps them beside the model file (``<model>.cv-<dimension>.json``)
+    so that the next report on the same model does not redo it. Returns None when there is no
+    model or it cannot be evaluated."""
     entry = project.latest_model(dimension)
     if entry is None or project.codebook.dimension(dimension).multi:
         return None
@@ -104,6 +108,13 @@ def classifier_errors(project, dimension: str, n_boot: int = 200,
         if "true" in conf.columns:
             conf = conf.set_index("true")
         return ClassifierErrors.from_confusion(dimension, conf, "confusion matrix in the model card")
+    path = Path(entry["path"])
+    cached = path.with_name(f"{path.stem}.cv-{dimension}.json")
+    if cache and cached.exists():
+        try:
+            return _load_errors(cached, dimension)
+        except (ValueError, KeyError, OSError) as exc:
+            log.warning("ignoring unreadable %s: %s", cached, exc)
     from ..models import evaluate
 
     try:
@@ -116,4 +127,28 @@ def classifier_errors(project, dimension: str, n_boot: int = 200,
     ev = result.dimensions.get(dimension)
     if ev is None or not ev.evaluated:
         return None
-    return ClassifierErrors.from_evaluation(ev)
+    errors = ClassifierErrors.from_evaluation(ev)
+    if cache and path.parent.exists():
+        try:
+            _save_errors(errors, cached)
+        except OSError as exc:
+            log.warning("could not keep %s: %s", cached, exc)
+    return errors
+
+
+def _save_errors(e: ClassifierErrors, path: Path) -> None:
+    data = {"dimension": e.dimension, "classes": e.classes, "source": e.source,
+            "true": [e.classes[i] for i in e.true], "predicted": [e.classes[i] for i in e.pred],
+            "proba": None if e.proba is None else np.round(e.proba, 6).tolist(),
+            "docs": None if e.docs is None else list(map(str, e.docs))}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _load_errors(path: Path, dimension: str) -> ClassifierErrors:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["dimension"] != dimension:
+        raise ValueError(f"made for dimension {data['dimension']!r}")
+    return ClassifierErrors.from_predictions(dimension, data["true"], data["predicted"], data["classes"],
+                                             data["proba"], data["docs"], data["source"])

@@ -17,6 +17,7 @@ rare words toward zero, so a word said twice by one side does not top the list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,7 +26,13 @@ import pandas as pd
 from ..errors import InputError
 from .frame import analysable, require, split_values
 
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b|\b[^\W\d_]\b"
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"  # words of two or more characters, starting with a letter
+POSSESSIVE = re.compile(r"['’]s\b|[’]", re.UNICODE)
+
+
+def _preprocess(text: str) -> str:
+    """Lower-case and drop possessive 's (so "Biden's" counts as "biden", never as a stray "s")."""
+    return POSSESSIVE.sub(lambda m: "" if m.group(0) != "’" else "'", text.lower())
 DEFAULT_ALPHA0 = 500.0
 
 
@@ -34,7 +41,7 @@ def count_terms(a_texts: Sequence[str], b_texts: Sequence[str], stop_words: str 
     """Term counts in the two sets of texts, with the vocabulary (lower-cased word tokens)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vec = CountVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, stop_words=stop_words,
+    vec = CountVectorizer(preprocessor=_preprocess, token_pattern=TOKEN_PATTERN, stop_words=stop_words,
                           ngram_range=ngram_range)
     try:
         X = vec.fit_transform(list(a_texts) + list(b_texts))

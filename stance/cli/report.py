@@ -1,0 +1,78 @@
+"""`stance report`: the comparative report (HTML with embedded charts, the charts, every table as CSV)."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import StanceError
+
+
+@click.command("report")
+@click.option("--project", "-p", "project_path", type=click.Path(file_okay=False),
+              help="Project folder whose stored predictions to report on (score it first with `stance score`).")
+@click.option("--scores", "scores_path", type=click.Path(dir_okay=False, exists=True),
+              help="Or a passage-level scores file from `stance score` (.parquet, .csv or .jsonl).")
+@click.option("--by", default="outlet", show_default=True,
+              help="Metadata column to compare groups by (outlet, author, country, ...).")
+@click.option("--time", type=click.Choice(["year", "quarter", "month"]), help="Also show the index over time.")
+@click.option("--topic", help="Only passages predicted to be about this topic (a value of the codebook's topic).")
+@click.option("--compare", nargs=2, metavar="A B", help="Distinctive terms between two groups.")
+@click.option("--min-passages", default=30, show_default=True,
+              help="Groups with fewer passages are shown in grey with a note (never dropped).")
+@click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
+@click.option("--no-correction", is_flag=True,
+              help="Skip the shares corrected for classifier error (saves the cross-validation run).")
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (a title page and one page per chart).")
+@click.option("--title", help="Report title (default: 'Stance by <by>').")
+@click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Output folder [default: reports/<by>].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def report_command(project_path, scores_path, by, time, topic, compare, min_passages, n_boot, no_correction, pdf,
+                   title, out_dir, quiet):
+    """Compare groups: shares of each stance value with intervals (uncorrected and corrected for
+    classifier error), the restraint index per group and over time, argument roles by voice,
+    distinctive terms, annotation and model quality. Writes a self-contained report.html, the
+    charts as PNG and SVG, and every table behind a chart as CSV.
+
+    \b
+    Examples:
+      stance report --project myproject --by outlet --time month -o reports/outlets
+      stance report --project myproject --by author --compare "Responsible Statecraft" "Foreign Affairs"
+      stance report --scores scores.parquet --by country --time year --pdf -o reports/un
+    """
+    from ..report import build_report
+
+    if bool(project_path) == bool(scores_path):
+        raise click.UsageError("give exactly one of --project or --scores")
+    source = project_path
+    progress = None if quiet else (lambda msg: click.echo(msg, err=True))
+    try:
+        if scores_path:
+            source = _read_scores(scores_path)
+        result = build_report(source, out_dir or f"reports/{by}", by=by, time=time, topic=topic,
+                              compare=compare or None, min_passages=min_passages, pdf=pdf, n_boot=n_boot,
+                              correct=not no_correction, title=title, progress=progress)
+    except StanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {result.html} ({len(result.charts) // 2} charts, {len(result.tables)} tables"
+               + (f", {result.pdf.name}" if result.pdf else "") + ")")
+
+
+def _read_scores(path: str):
+    import pandas as pd
+
+    from ..errors import InputError
+
+    try:
+        if path.endswith(".parquet"):
+            return pd.read_parquet(path)
+        if path.endswith(".jsonl"):
+            return pd.read_json(path, lines=True)
+        if path.endswith(".csv"):
+            return pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the scores ({exc})") from None
+    raise InputError(f"{path}: unknown scores format; use .parquet, .csv or .jsonl")
+
+
+COMMANDS = [report_command]
