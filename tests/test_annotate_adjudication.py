@@ -29,7 +29,8 @@ def test_disagreement_resolved_into_gold(tmp_path):
     assert s["open"] == 1
     it = s["item"]
     assert (it["passage_id"], it["dimension"]) == (p1, "posture")
-    assert {(x["annotator"], x["value"]) for x in it["choices"]} == {("alice", posture[0]), ("bob", posture[1])}
+    assert {(x["annotator"], x["value"], x["note"]) for x in it["choices"]} == {
+        ("alice", posture[0], "reads as a call to talk"), ("bob", posture[1], "")}
     assert [v["name"] for v in it["values"]] == posture
     r = c.post("/api/resolve", json={"passage_id": p1, "dimension": "posture", "value": posture[1],
                                      "note": "rule P7"})

@@ -10,6 +10,7 @@ from test_annotate_helpers import (
     XSS_IMG,
     XSS_SCRIPT,
     ThreadServer,
+    add_predictions,
     disagreeing_project,
     full_labels,
     make_project,
@@ -141,6 +142,28 @@ def test_two_annotators_see_only_their_own_labels(browser, tmp_path):
             page.context.close()
 
 
+def test_model_suggestion_is_marked_and_the_change_recorded(browser, tmp_path):
+    proj = make_project(tmp_path / "p", n=3)
+    pid = proj.conn.execute("SELECT id FROM passages ORDER BY seq LIMIT 1").fetchone()[0]
+    dim = proj.codebook.dimensions[0]
+    guess, other = dim.values[0], dim.values[1]
+    add_predictions(proj, dim.name, {pid: (guess.name, {guess.name: 0.7, other.name: 0.3})})
+    tok = tokens(proj, ["alice"])["alice"]
+    with ThreadServer(create_app(proj.path, ["alice"], opts=QueueOptions(order="uncertain"))) as srv:
+        page = browser.new_page()
+        page.goto(f"{srv.base}/login?token={tok}")
+        page.wait_for_selector("#text[data-passage-id]")
+        assert page.get_attribute("#text", "data-passage-id") == pid
+        marked = page.locator(f'button.choice.suggested.on[data-value="{guess.name}"]')
+        assert marked.count() == 1 and "suggested" in marked.inner_text()
+        assert "suggestion" in page.text_content("#status")
+        # the annotator overrides the suggestion with the other value, fills the rest, saves
+        label_with_keys(page, [other.key, *keys_for(proj, 0)[1:]])
+        page.close()
+    row = proj.conn.execute("SELECT suggestion_json, changed_suggestion FROM annotations").fetchone()
+    assert tuple(row) == (f'{{"{dim.name}": "{guess.name}"}}', 1)
+
+
 def test_adjudication_view_resolves_a_disagreement(browser, tmp_path):
     pytest.importorskip("stance.agreement")
     from stance.annotate.adjudication import create_adjudication_app
@@ -152,7 +175,8 @@ def test_adjudication_view_resolves_a_disagreement(browser, tmp_path):
         page.goto(f"{srv.base}/login?token={tok}")
         page.wait_for_selector("#votes tr")
         votes = page.eval_on_selector_all("#votes tr", "rs => rs.map(r => r.innerText.split('\\t'))")
-        assert sorted(votes) == [["alice", posture[0]], ["bob", posture[1]]]
+        assert sorted(v[:2] for v in votes) == [["alice", posture[0]], ["bob", posture[1]]]
+        assert "reads as a call to talk" in page.text_content("#votes")
         assert page.text_content("#dim-name") == "posture"
         page.keyboard.press(proj.codebook.dimension("posture").values[1].key)
         page.keyboard.press("Enter")

@@ -42,7 +42,7 @@ def disagreeing_project(path):
     p1, p2 = [r[0] for r in proj.conn.execute("SELECT id FROM passages ORDER BY seq LIMIT 2")]
     base = full_labels(proj)
     posture = proj.codebook.dimension("posture").value_names
-    proj.add_annotation(p1, "alice", dict(base, posture=posture[0]))
+    proj.add_annotation(p1, "alice", dict(base, posture=posture[0]), note="reads as a call to talk")
     proj.add_annotation(p1, "bob", dict(base, posture=posture[1]))
     proj.add_annotation(p2, "alice", base)
     proj.add_annotation(p2, "bob", base)
@@ -120,3 +120,15 @@ class ThreadServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def add_predictions(project: Project, dimension: str, guesses: dict[str, tuple[Any, dict[str, float]]]) -> int:
+    """Register a model for `dimension` and store its guess (label, probabilities) for some passages."""
+    import json
+
+    model = project.add_model(dimension, project.path / "models" / f"{dimension}.skops", project.codebook.version)
+    with project.transaction() as tx:
+        for pid, (label, probs) in guesses.items():
+            tx.execute("INSERT INTO predictions VALUES (?,?,?,?,?,?)",
+                       (pid, model, dimension, json.dumps(label), json.dumps(probs), "2024-01-01T00:00:00"))
+    return model

@@ -69,12 +69,15 @@ class Adjudication:
             (it["passage_id"],),
         ).fetchone()
         dim = self.codebook.dimension(it["dimension"])
+        notes = {r["annotator"]: r["note"] for r in self.project.conn.execute(
+            "SELECT annotator, note FROM annotations WHERE id IN (SELECT MAX(id) FROM annotations"
+            " WHERE passage_id = ? GROUP BY annotator)", (it["passage_id"],))}
         out["index"] = index
         out["item"] = {
             "passage_id": it["passage_id"], "dimension": dim.name, "question": dim.question, "multi": dim.multi,
             "text": it["text"], "title": row["title"] if row else None,
             "outlet": row["outlet"] if row else None, "date": row["date"] if row else None,
-            "choices": [{"annotator": a, "value": v} for a, v in it["choices"].items()],
+            "choices": [{"annotator": a, "value": v, "note": notes.get(a, "")} for a, v in it["choices"].items()],
             "gold": it.get("gold"),
             "values": [{"name": v.name, "key": v.key, "definition": v.definition} for v in dim.values],
         }

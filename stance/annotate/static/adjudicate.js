@@ -51,7 +51,8 @@
       const tr = document.createElement("tr");
       const a = document.createElement("td"); a.textContent = c.annotator;
       const v = document.createElement("td"); v.textContent = show(c.value);
-      tr.append(a, v);
+      const n = document.createElement("td"); n.textContent = c.note || "";
+      tr.append(a, v, n);
       tbody.appendChild(tr);
     }
     const box = $("choices");
