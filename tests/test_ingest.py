@@ -206,3 +206,10 @@ def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def test_jsonl_text_may_hold_unicode_line_separators(project, tmp_path):
+    text = "Line one\u2028still the same paragraph\u0085and more."
+    path = _write(tmp_path / "sep.jsonl", (json.dumps({"text": text}, ensure_ascii=False) + "\r\n").encode())
+    ingest(project, [path])
+    assert project.passages_frame().text.tolist() == [text]
