@@ -20,6 +20,7 @@ from ..store import Project
 
 T = TypeVar("T")
 MAX_BATCH = 64
+WAIT_SECONDS = 120  # a request waits at most this long for its commit (busy_timeout is 30 s)
 
 
 class LabelWriter:
@@ -39,7 +40,7 @@ class LabelWriter:
         self._ensure_started()
         fut: Future = Future()
         self._queue.put((fn, fut))
-        return fut.result()
+        return fut.result(timeout=WAIT_SECONDS)
 
     def close(self) -> None:
         if self._thread is not None:
@@ -71,7 +72,14 @@ class LabelWriter:
                     self._queue.put(None)  # finish this batch, then stop
                     break
                 batch.append(more)
-            self._commit(conn, batch)
+            try:
+                self._commit(conn, batch)
+            except BaseException as exc:  # never leave a request waiting for an answer
+                for _fn, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
 
     def _commit(self, conn: sqlite3.Connection, batch: list) -> None:
         outcomes: list[tuple[Future, Any, BaseException | None]] = []
