@@ -9,6 +9,7 @@ commit with any labels that arrived at the same moment.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import threading
@@ -52,7 +53,7 @@ class Annotation:
                  durable: bool = True) -> None:
         self.project = Project.open(project_path)
         self.codebook = self.project.codebook
-        self.opts = QueueOptions(**{**opts.__dict__, "annotators": tuple(annotators) or opts.annotators})
+        self.opts = dataclasses.replace(opts, annotators=tuple(annotators) or opts.annotators)
         self.durable = durable
         self._lock = threading.Lock()
         self._queues: dict[str, Queue] = {}
