@@ -115,3 +115,58 @@ def test_eight_concurrent_annotators_lose_nothing(tmp_path):
         current = proj.current_annotations(name)
         assert sorted(current["passage_id"]) == sorted(pid for _, pid in acked[name])
         assert all(lab == labels for lab in current["labels"])
+
+
+def raw_request(port, request: bytes) -> tuple[int, bytes]:
+    """Send bytes as they are (no client-side URL normalisation) and return (status, body)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), body
+
+
+def test_real_server_refuses_traversal_huge_and_malformed_requests(tmp_path):
+    from test_annotate_helpers import ThreadServer
+
+    from stance.annotate import create_app
+
+    proj = make_project(tmp_path / "p", n=3)
+    tok = tokens(proj, ["alice"])["alice"]
+    with ThreadServer(create_app(proj.path, ["alice"])) as srv:
+        for path in (b"/static/../app.py", b"/static/..%2fapp.py", b"/static/%2e%2e/web.py",
+                     b"/static/%2e%2e%2f%2e%2e%2fstore.py", b"/static/..\\app.py", b"/static/../../../../etc/passwd",
+                     b"/static/%252e%252e/app.py", b"/static//etc/passwd"):
+            status, body = raw_request(srv.port, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                       b"Connection: close\r\n\r\n")
+            assert status in (400, 404), (path, status)
+            assert b"import" not in body and b"root:" not in body, path
+        auth = b"Authorization: Bearer " + tok.encode() + b"\r\n"
+        # a 10 MB body announced up front is refused before it is read
+        status, _ = raw_request(srv.port, b"POST /api/annotations HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
+                                + b"Content-Type: application/json\r\nContent-Length: 10000000\r\n"
+                                b"Connection: close\r\n\r\n{")
+        assert status == 413
+        # the same without a length (chunked) is cut off at the limit
+        chunk = b"x" * 40_000
+        body = b"".join(b"%x\r\n" % len(chunk) + chunk + b"\r\n" for _ in range(3)) + b"0\r\n\r\n"
+        status, _ = raw_request(srv.port, b"POST /api/annotations HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
+                                + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                b"Connection: close\r\n\r\n" + body)
+        assert status == 413
+        status, body = raw_request(srv.port, b"POST /api/annotations HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
+                                   + b"Content-Type: application/json\r\nContent-Length: 5\r\n"
+                                   b"Connection: close\r\n\r\n{\"a\":")
+        assert status == 400 and b"malformed JSON" in body
+        assert httpx.get(srv.base + "/healthz").status_code == 200  # still serving
+    assert proj.conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0
