@@ -63,3 +63,27 @@ def test_adjudication_bad_input(tmp_path):
     assert c.get("/api/item?index=x").status_code == 400
     assert c.get("/static/%2e%2e/adjudication.py").status_code == 404
     assert gold(proj, p1, "posture") is None
+
+
+def test_adjudicate_command_promotes_and_serves(tmp_path, monkeypatch):
+    import re
+
+    from click.testing import CliRunner
+
+    import stance.cli.annotate as cli_annotate
+    from stance.annotate.auth import annotator_for_token
+    from stance.cli import main
+
+    proj, *_ = disagreeing_project(tmp_path / "p")
+    served = []
+    monkeypatch.setattr(cli_annotate, "serve", lambda app, **kw: served.append(kw))
+    r = CliRunner().invoke(main, ["adjudicate", "-p", str(proj.path), "-a", "lead", "--port", "9998"])
+    assert r.exit_code == 0, r.output
+    n_dims = len(proj.codebook.dimensions)
+    assert f"{2 * n_dims - 1} unanimous labels made gold; 1 disagreement to resolve." in r.output
+    token = re.search(r"lead: new token \(shown once, keep it\): (\S+)", r.output).group(1)
+    assert annotator_for_token(proj, token) == "lead" and served == [{"host": "127.0.0.1", "port": 9998,
+                                                                      "auth": True}]
+    r = CliRunner().invoke(main, ["adjudicate", "-p", str(proj.path), "-a", "lead", "--host", "0.0.0.0",
+                                  "--no-auth"])
+    assert r.exit_code == 1 and "refusing to serve" in r.output

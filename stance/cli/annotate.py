@@ -120,7 +120,8 @@ def adjudicate(project_path: str, adjudicator: str, min_annotators: int, host: s
     _tokens(project, (adjudicator,), new_token, host, port, auth)
     app = create_adjudication_app(project_path, adjudicator, auth=auth, min_annotators=min_annotators)
     state = app.state.adjudication
-    click.echo(f"{state.promoted} unanimous labels made gold; {state.open_count()} disagreements to resolve.")
+    n = state.open_count()
+    click.echo(f"{state.promoted} unanimous labels made gold; {n} disagreement{'' if n == 1 else 's'} to resolve.")
     click.echo(f"Serving http://{host}:{port}/ ; Ctrl-C stops.")
     serve(app, host=host, port=port, auth=auth)
 
