@@ -60,8 +60,8 @@ def start(project: Path, names: list[str], port: int, sync: str) -> subprocess.P
     raise SystemExit("server did not start within 60 s")
 
 
-def run_once(project: Project, names: list[str], tokens: dict[str, str], per: int, sync: str) -> tuple[list[float], int,
-                                                                                            float]:
+def run_once(project: Project, names: list[str], tokens: dict[str, str], per: int,
+             sync: str) -> tuple[list[float], int, float, int]:
     labels = {}
     for dim in project.codebook.dimensions:
         labels[dim.name] = [dim.values[0].name] if dim.multi else dim.values[0].name
@@ -104,11 +104,10 @@ def run_once(project: Project, names: list[str], tokens: dict[str, str], per: in
             t.join()
         wall = time.perf_counter() - t0
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
-        print(f"  group commit: {health['writes']} labels in {health['commits']} commits", flush=True)
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    return latencies, errors, wall
+    return latencies, errors, wall, health["commits"]
 
 
 def main() -> None:
@@ -125,7 +124,7 @@ def main() -> None:
             project = Project.init(Path(tmp) / "bench")
             load_into(project)
             tokens = {n: ensure_annotator(project, n) for n in names}
-            lat, errors, wall = run_once(project, names, tokens, a.per_annotator, a.sync)
+            lat, errors, wall, commits = run_once(project, names, tokens, a.per_annotator, a.sync)
             stored = project.conn.execute(
                 "SELECT COUNT(*) FROM annotations WHERE source = 'web' AND status = 'labelled'").fetchone()[0]
             project.close()
@@ -136,7 +135,8 @@ def main() -> None:
         rates.append(len(lat) / wall)
         all_errors += errors + (len(lat) - stored)
         print(f"run {_run + 1}: {len(lat)} submits, stored {stored}, median {medians[-1]:.1f} ms, "
-              f"p95 {p95s[-1]:.1f} ms, max {maxes[-1]:.1f} ms, {rates[-1]:.0f} submits/s", flush=True)
+              f"p95 {p95s[-1]:.1f} ms, max {maxes[-1]:.1f} ms, {rates[-1]:.0f} submits/s, "
+              f"{commits} commits (group commit)", flush=True)
     print()
     print(f"Machine: {machine()}")
     print(f"{a.annotators} concurrent annotators x {a.per_annotator} submits, {a.repeat} runs "
