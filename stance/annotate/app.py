@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..store import Project
-from .queue import Queue, QueueOptions, build_queue, suggestions
+from .queue import Queue, QueueOptions, build_queue, candidates, suggestions
 from .web import (
     EXCEPTION_HANDLERS,
     MAX_BODY,
@@ -57,6 +57,7 @@ class Annotation:
         self.durable = durable
         self._lock = threading.Lock()
         self._queues: dict[str, Queue] = {}
+        self._pool: list[str] | None = None  # candidate passages, shared by every annotator's queue
         self.writer = LabelWriter(self.project, durable=durable)
         frame = self.project.passages_frame(include_examples=True)
         self.passages: dict[str, dict[str, Any]] = {}
@@ -79,7 +80,9 @@ class Annotation:
         with self._lock:
             q = self._queues.get(annotator)
             if q is None:
-                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts)
+                if self._pool is None:
+                    self._pool = candidates(self.project, self.opts)
+                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts, self._pool)
             return q
 
     def statuses(self, annotator: str) -> dict[str, str]:

@@ -123,9 +123,10 @@ def confidences(project: Project, codebook: Codebook) -> dict[str, float]:
     return out
 
 
-def build_queue(project: Project, annotator: str, opts: QueueOptions) -> Queue:
-    """The passages `annotator` is assigned, in the requested order."""
-    ids = candidates(project, opts)
+def build_queue(project: Project, annotator: str, opts: QueueOptions,
+                pool: list[str] | None = None) -> Queue:
+    """The passages `annotator` is assigned, in the requested order (`pool`: `candidates()`, if known)."""
+    ids = candidates(project, opts) if pool is None else pool
     team = sorted(set(opts.annotators) | {annotator})
     firsts = first_labellers(project, team)
     mine = [
