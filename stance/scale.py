@@ -116,7 +116,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
                n_workers: int = 2, text_col: str = "text", meta_cols: list[str] | None = None,
                id_col: str | None = None, unit: str = "paragraph", level: str = "passage",
                codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-               rows_per_partition: int = 50_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
+               rows_per_partition: int = 20_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
                on_skip=None, progress=None, client=None) -> ScoreSummary:
     """Score files on a Dask cluster into `output`: a .parquet/.csv/.jsonl file (written by this process,
     partition by partition in input order, moved into place when complete) or a folder (name ending

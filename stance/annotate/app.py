@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..store import Project
-from .queue import Queue, QueueOptions, build_queue, candidates, suggestions
+from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
 from .web import (
     EXCEPTION_HANDLERS,
     MAX_BODY,
@@ -58,6 +58,7 @@ class Annotation:
         self._lock = threading.Lock()
         self._queues: dict[str, Queue] = {}
         self._pool: list[str] | None = None  # candidate passages, shared by every annotator's queue
+        self.models = prediction_models(self.project)  # newest scored model per dimension
         self.writer = LabelWriter(self.project, durable=durable)
         frame = self.project.passages_frame(include_examples=True)
         self.passages: dict[str, dict[str, Any]] = {}
@@ -82,7 +83,8 @@ class Annotation:
             if q is None:
                 if self._pool is None:
                     self._pool = candidates(self.project, self.opts)
-                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts, self._pool)
+                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts, self._pool,
+                                                          self.models)
             return q
 
     def statuses(self, annotator: str) -> dict[str, str]:
@@ -148,7 +150,7 @@ class Annotation:
             "labels": current["labels"] if status == "labelled" else None,
             "note": current["note"] if status == "labelled" else "",
             "draft": draft,
-            "suggestion": suggestions(self.project, passage_id) or None,
+            "suggestion": suggestions(self.project, passage_id, self.models) or None,
         })
         return out
 
@@ -183,7 +185,7 @@ class Annotation:
             missing = [d for d in self.codebook.dimension_names if labels.get(d) in (None, "", [])]
             if missing:
                 raise HTTPException(422, "choose a value for: " + ", ".join(missing))
-            guess = suggestions(self.project, pid)
+            guess = suggestions(self.project, pid, self.models)
             suggestion = {d: s["value"] for d, s in guess.items()} or None
         ann_id = self.writer.write(lambda conn: self.project.add_annotation(
             pid, annotator, labels if action == "label" else {}, note=note, source="web",

@@ -97,35 +97,44 @@ def first_labellers(project: Project, team: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def confidences(project: Project, codebook: Codebook) -> dict[str, float]:
-    """Per passage, the model's confidence on its least certain dimension (latest model per dimension).
+def prediction_models(project: Project) -> dict[str, int]:
+    """Per dimension, the newest model that has predictions stored (a model trained but not yet
+    scored does not hide the predictions of the one before it)."""
+    rows = project.conn.execute("SELECT dimension, MAX(model_id) FROM predictions GROUP BY dimension").fetchall()
+    return {dim: int(model_id) for dim, model_id in rows}
+
+
+def confidences(project: Project, codebook: Codebook, models: dict[str, int] | None = None) -> dict[str, float]:
+    """Per passage, the model's confidence on its least certain dimension.
 
     Single-valued dimensions: the top class probability. Multi-valued ones (one probability per
     value): the least decisive value, max(p, 1 - p).
     """
-    rows = project.conn.execute(
-        "SELECT p.passage_id, p.dimension, p.probs_json FROM predictions p JOIN"
-        " (SELECT dimension, MAX(id) AS id FROM models GROUP BY dimension) m"
-        " ON m.id = p.model_id AND m.dimension = p.dimension"
-    ).fetchall()
+    models = prediction_models(project) if models is None else models
     multi = {d.name: d.multi for d in codebook.dimensions}
     out: dict[str, float] = {}
-    for pid, dim, probs_json in rows:
-        try:
-            probs = json.loads(probs_json)
-            values = [float(v) for v in (probs.values() if isinstance(probs, dict) else probs)]
-        except (ValueError, TypeError, AttributeError):
-            continue
-        if not values:
-            continue
-        conf = min(max(p, 1 - p) for p in values) if multi.get(dim) else max(values)
-        out[pid] = min(conf, out.get(pid, 1.0))
+    for dim, model_id in models.items():
+        rows = project.conn.execute(
+            "SELECT passage_id, probs_json FROM predictions WHERE model_id = ? AND dimension = ?", (model_id, dim))
+        for pid, probs_json in rows:
+            try:
+                probs = json.loads(probs_json)
+                values = [float(v) for v in (probs.values() if isinstance(probs, dict) else probs)]
+            except (ValueError, TypeError, AttributeError):
+                continue
+            if not values:
+                continue
+            conf = min(max(p, 1 - p) for p in values) if multi.get(dim) else max(values)
+            out[pid] = min(conf, out.get(pid, 1.0))
     return out
 
 
-def build_queue(project: Project, annotator: str, opts: QueueOptions,
-                pool: list[str] | None = None) -> Queue:
-    """The passages `annotator` is assigned, in the requested order (`pool`: `candidates()`, if known)."""
+def build_queue(project: Project, annotator: str, opts: QueueOptions, pool: list[str] | None = None,
+                models: dict[str, int] | None = None) -> Queue:
+    """The passages `annotator` is assigned, in the requested order.
+
+    `pool` (from `candidates()`) and `models` (from `prediction_models()`) may be passed in when known.
+    """
     ids = candidates(project, opts) if pool is None else pool
     team = sorted(set(opts.annotators) | {annotator})
     firsts = first_labellers(project, team)
@@ -138,7 +147,7 @@ def build_queue(project: Project, annotator: str, opts: QueueOptions,
     if opts.order == "random":
         random.Random(opts.seed).shuffle(mine)
     elif opts.order == "uncertain":
-        conf = confidences(project, project.codebook)
+        conf = confidences(project, project.codebook, models)
         if not conf:
             note = ("no model predictions in this project yet (train and score a model first); "
                     "showing passages in document order")
@@ -148,24 +157,24 @@ def build_queue(project: Project, annotator: str, opts: QueueOptions,
     return Queue(annotator, mine, note)
 
 
-def suggestions(project: Project, passage_id: str) -> dict[str, dict[str, Any]]:
-    """The latest model's guess per dimension for one passage: {dim: {value, score, model_id}}."""
-    rows = project.conn.execute(
-        "SELECT p.dimension, p.label_json, p.probs_json, p.model_id FROM predictions p JOIN"
-        " (SELECT dimension, MAX(id) AS id FROM models GROUP BY dimension) m"
-        " ON m.id = p.model_id AND m.dimension = p.dimension WHERE p.passage_id = ?",
-        (passage_id,),
-    ).fetchall()
+def suggestions(project: Project, passage_id: str, models: dict[str, int] | None = None
+                ) -> dict[str, dict[str, Any]]:
+    """The newest scored model's guess per dimension for one passage: {dim: {value, score, model_id}}."""
+    models = prediction_models(project) if models is None else models
     cb = project.codebook
     out: dict[str, dict[str, Any]] = {}
-    for dim, label_json, probs_json, model_id in rows:
+    for dim, model_id in models.items():
+        row = project.conn.execute(
+            "SELECT label_json, probs_json FROM predictions WHERE passage_id = ? AND model_id = ? AND dimension = ?",
+            (passage_id, model_id, dim),
+        ).fetchone()
+        if row is None:
+            continue
         try:
-            value = cb.validate_label(dim, json.loads(label_json))
-            probs = json.loads(probs_json)
+            value = cb.validate_label(dim, json.loads(row[0]))
+            probs = json.loads(row[1])
         except Exception:  # a prediction from an older codebook: show no suggestion rather than fail
             continue
-        score = None
-        if isinstance(probs, dict) and isinstance(value, str):
-            score = probs.get(value)
+        score = probs.get(value) if isinstance(probs, dict) and isinstance(value, str) else None
         out[dim] = {"value": value, "score": score, "model_id": model_id}
     return out
