@@ -305,3 +305,17 @@ def test_cli_prints_a_token_once_and_serves(proj, monkeypatch):
     assert r.exit_code == 2 and "--no-auth serves exactly one --annotator" in r.output
     r = CliRunner().invoke(main, ["annotate", "-p", str(proj.path / "missing"), "-a", "alice"])
     assert r.exit_code == 1 and "is not a project" in r.output
+
+
+def test_every_option_is_documented():
+    from pathlib import Path
+
+    import stance.cli.annotate as cli_annotate
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "annotation.md").read_text(encoding="utf-8")
+    for command in cli_annotate.COMMANDS:
+        assert f"stance {command.name}" in doc
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    assert opt in doc, f"{command.name} {opt} is not in docs/annotation.md"
