@@ -197,7 +197,7 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                     if (g, est) not in part.index:
                         continue
                     r = part.loc[(g, est)]
-                    ys.append(G - 1 - g_i + offsets[k])
+                    ys.append(G - 1 - g_i - offsets[k])  # the first estimator on top, as in the legend
                     xs.append(r["share"])
                     lo.append(r["low"])
                     hi.append(r["high"])
@@ -359,7 +359,7 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
             part = t[t["value"] == value]
             for k, s in enumerate(splits):
                 sp = part if s is None else part[part[split].astype(str) == s]
-                ys = np.array([G - 1 - groups.index(g) + offsets[k] for g in sp["glabel"]])
+                ys = np.array([G - 1 - groups.index(g) - offsets[k] for g in sp["glabel"]])
                 small = sp["small"].to_numpy(bool)
                 color = OKABE_ITO[k % len(OKABE_ITO)]
                 label = (f"{split}: {s}" if s is not None else None) if value == values[0] else None
@@ -378,8 +378,8 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
         for g in reversed(groups):
             rows = counts[counts["glabel"] == g]
             if split:
-                n = " · ".join(f"{r[split]} {int(r['passages']):,}" for _, r in rows.iterrows())
-                labels.append(f"{g}\nn: {n}")
+                parts = [f"{r[split]}\u00a0{int(r['passages']):,}" for _, r in rows.iterrows()]  # no break inside
+                labels.append("\n".join([g, *textwrap.wrap("n: " + " · ".join(parts), 26)]))
             else:
                 r = rows.iloc[0]
                 labels.append(_n_label(g, r["passages"], r["documents"], bool(r["small"])))
@@ -467,7 +467,7 @@ def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) ->
         offsets = np.linspace(-0.18, 0.18, len(metrics)) if len(metrics) > 1 else [0.0]
         for k, m in enumerate(metrics):
             part = table[table["metric"] == m]
-            ys = np.array([D - 1 - dims.index(d) + offsets[k] for d in part["dimension"]])
+            ys = np.array([D - 1 - dims.index(d) - offsets[k] for d in part["dimension"]])
             _errorbar(a, part["value"].astype(float), ys, part["low"].astype(float), part["high"].astype(float),
                       OKABE_ITO[k], label=str(m).replace("_", " "))
             if "baseline" in part.columns and part["baseline"].notna().any():

@@ -92,9 +92,17 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
               topic: str | None = None, compare: Sequence[str] | None = None, min_passages: int = an.MIN_PASSAGES,
               errors: dict[str, an.ClassifierErrors] | None = None, agreement: tuple[pd.DataFrame, str] | None = None,
               model_quality: pd.DataFrame | None = None, n_boot: int = 1000, random_state: int = 0,
-              title: str | None = None, source: str = "", progress: Callable[[str], None] | None = None) -> Summary:
-    """Every table of the report from passage-level scores (see `stance.analysis.frame`)."""
+              title: str | None = None, source: str = "", progress: Callable[[str], None] | None = None,
+              date_col: str = "date") -> Summary:
+    """Every table of the report from passage-level scores (see `stance.analysis.frame`).
+
+    `date_col` is the column dates are read from for `time` (a full date or a year); a column of
+    that name in another case (``Date``) is found too."""
     an.frame.require(scores, ["doc_id", by], "the scores")
+    date_col = find_column(scores, date_col)
+    if time and date_col not in scores.columns:
+        raise InputError(f"the scores have no date column {date_col!r} for --time; columns are: "
+                         f"{', '.join(map(str, scores.columns))}. Name it with --date-col")
     errors = errors or {}
     data = select(scores, codebook, topic)
     content = an.frame.analysable(data)
@@ -106,7 +114,8 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
     groups = (content.assign(**{by: content[by].astype("string").fillna(an.shares.MISSING)})
               .groupby(by, sort=True)
               .agg(passages=("doc_id", "size"), documents=("doc_id", "nunique"),
-                   **({"first_date": ("date", "min"), "last_date": ("date", "max")} if "date" in content else {}))
+                   **({"first_date": (date_col, "min"), "last_date": (date_col, "max")}
+                      if date_col in content else {}))
               .reset_index())
     groups["small"] = groups["passages"] < min_passages
     tables["groups"] = groups
@@ -132,14 +141,15 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
             f"The index is the {spec.definition}. Passages are weighted equally; the interval resamples "
             "documents."), chart="index", kind="index",
             options={"index_name": spec.name, "poles": (spec.positive, spec.negative),
-                     "min_passages": min_passages}))
+                     "min_passages": min_passages, "title": f"{spec.name.capitalize()} per {by}"}))
         if time:
             _say(progress, f"restraint index per {time}")
-            trend = an.index_table(data, spec, by=by, time=time, **kw)
+            trend = an.index_table(data, spec, by=by, time=time, date_col=date_col, **kw)
             tables["index_trend"] = trend
             sec = Section("index_trend", f"{spec.name.capitalize()} per {by} and {time}", chart="index_trend",
-                          kind="index_trend", options={"index_name": spec.name, "min_passages": min_passages})
-            missing = an.undated(data, time)
+                          kind="index_trend", options={"index_name": spec.name, "min_passages": min_passages,
+                                                       "title": f"{spec.name.capitalize()} per {by} and {time}"})
+            missing = an.undated(data, time, date_col)
             if missing:
                 sec.notes.append(f"{missing:,} passages without a usable date are left out of this chart.")
             sections.append(sec)
@@ -153,7 +163,8 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
                       text=codebook.dimension(dim).question.strip(), chart=f"shares_{dim}", kind="prevalence",
                       options={"title": f"{dim}: share of passages per {by}", "min_passages": min_passages})
         if codebook.dimension(dim).multi:
-            sec.notes.append("Several values may apply to one passage, so the shares need not sum to 100%.")
+            sec.notes.append("Several values may apply to one passage, so the shares need not sum to 100%; n "
+                             "counts the passages given at least one value.")
         elif err is not None:
             absent = [v for v in codebook.dimension(dim).value_names if v not in err.classes]
             if absent:
@@ -161,7 +172,9 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
                                  "passages to learn or evaluate it), so there is no corrected share for it.")
             sec.notes.append(f"Corrected shares use the classifier's errors measured by {err.source}; they "
                              "assume the classifier errs on these texts as it did there, which is weaker the more "
-                             "these texts differ from the labelled ones. The uncorrected share is shown beside it.")
+                             "these texts differ from the labelled ones. Their intervals also carry the uncertainty "
+                             f"of those error rates ({err.passages} labelled passages), which is why they can be "
+                             "much wider than the uncorrected ones. The uncorrected share is shown beside it.")
         elif not codebook.dimension(dim).multi:
             sec.notes.append("No correction for classifier error: no cross-validated errors were available.")
         sections.append(sec)
@@ -233,6 +246,14 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
     ]
     title = title or f"Stance by {by}" + (f" and {time}" if time else "") + (f": {topic}" if topic else "")
     return Summary(title, meta, sections, tables, notes)
+
+
+def find_column(frame: pd.DataFrame, name: str) -> str:
+    """`name`, or the one column that matches it ignoring case; else `name` unchanged."""
+    if name in frame.columns:
+        return name
+    same = [c for c in frame.columns if str(c).lower() == name.lower()]
+    return same[0] if len(same) == 1 else name
 
 
 def _plural(n: int, word: str) -> str:
@@ -341,7 +362,7 @@ def _write_pdf(summary: Summary, figures: dict[str, object], path: Path) -> Path
 def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | None = None, topic: str | None = None,
                  compare: Sequence[str] | None = None, min_passages: int = an.MIN_PASSAGES, pdf: bool = False,
                  n_boot: int = 1000, correct: bool = True, codebook=None, errors=None, title: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> ReportResult:
+                 date_col: str = "date", progress: Callable[[str], None] | None = None) -> ReportResult:
     """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`)."""
     agreement = quality = None
     if isinstance(source, pd.DataFrame):
@@ -376,7 +397,8 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
         quality = an.model_quality(project)
     summary = summarise(scores, codebook, by=by, time=time, topic=topic, compare=compare,
                         min_passages=min_passages, errors=errors if correct else None, agreement=agreement,
-                        model_quality=quality, n_boot=n_boot, title=title, source=label, progress=progress)
+                        model_quality=quality, n_boot=n_boot, title=title, source=label, progress=progress,
+                        date_col=date_col)
     _say(progress, "drawing the charts")
     figures = draw(summary)
     pngs = rasterise(figures)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,10 @@ def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
         card = (entry.get("card") or {}).get("dimension") or {}
         ev = card.get("evaluation") or {}
         base = ev.get("majority_baseline", {})
-        training = card.get("training_data", {})
+        training = dict(card.get("training_data", {}))
+        measured = re.match(r"(\d+) real passages from (\d+) documents", ev.get("measured_on", ""))
+        if measured:  # the passages the figures were measured on, not those trained on
+            training.update(passages=int(measured.group(1)), documents=int(measured.group(2)))
         for metric, fig in (entry.get("metrics") or {}).items():
             if not isinstance(fig, dict):
                 continue
@@ -117,8 +121,12 @@ def classifier_errors(project, dimension: str, n_boot: int = 200, progress=None,
             log.warning("ignoring unreadable %s: %s", cached, exc)
     from ..models import evaluate
 
+    labelled = _labelled_project(project, dimension, path)
+    if labelled is None:
+        log.warning("no gold labels for %s in %s or beside the model; no correction", dimension, project.path)
+        return None
     try:
-        result = evaluate(project, dimensions=[dimension], features=card.get("features", "tfidf"),
+        result = evaluate(labelled, dimensions=[dimension], features=card.get("features", "tfidf"),
                           include_examples=bool(card.get("include_examples", False)), n_boot=n_boot,
                           learning_curve=False, progress=progress)
     except Exception as exc:  # any failure means: no correction, said in the report
@@ -134,6 +142,22 @@ def classifier_errors(project, dimension: str, n_boot: int = 200, progress=None,
         except OSError as exc:
             log.warning("could not keep %s: %s", cached, exc)
     return errors
+
+
+def _labelled_project(project, dimension: str, model_path: Path):
+    """The project whose gold labels the model's errors can be measured on: this one when it has gold
+    labels for `dimension`, else the project the model file lives in (``<project>/models/x.skops``),
+    as when a model trained on one project scores another, unlabelled corpus."""
+    from ..store import DB_NAME, Project
+
+    if project.status().gold_by_dimension.get(dimension, 0) > 0:
+        return project
+    home = model_path.parent.parent
+    if (home / DB_NAME).exists() and home.resolve() != Path(project.path).resolve():
+        other = Project.open(home)
+        if other.status().gold_by_dimension.get(dimension, 0) > 0:
+            return other
+    return None
 
 
 def _save_errors(e: ClassifierErrors, path: Path) -> None:

@@ -15,6 +15,8 @@ from ..errors import StanceError
 @click.option("--by", default="outlet", show_default=True,
               help="Metadata column to compare groups by (outlet, author, country, ...).")
 @click.option("--time", type=click.Choice(["year", "quarter", "month"]), help="Also show the index over time.")
+@click.option("--date-col", default="date", show_default=True,
+              help="Column the dates (or years) for --time are read from; found in any case.")
 @click.option("--topic", help="Only passages predicted to be about this topic (a value of the codebook's topic).")
 @click.option("--compare", nargs=2, metavar="A B", help="Distinctive terms between two groups.")
 @click.option("--min-passages", default=30, show_default=True,
@@ -27,7 +29,7 @@ from ..errors import StanceError
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Output folder [default: reports/<by>].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def report_command(project_path, scores_path, by, time, topic, compare, min_passages, n_boot, no_correction, pdf,
+def report_command(project_path, scores_path, by, time, date_col, topic, compare, min_passages, n_boot, no_correction, pdf,
                    title, out_dir, quiet):
     """Compare groups: shares of each stance value with intervals (uncorrected and corrected for
     classifier error), the restraint index per group and over time, argument roles by voice,
@@ -38,7 +40,7 @@ def report_command(project_path, scores_path, by, time, topic, compare, min_pass
     Examples:
       stance report --project myproject --by outlet --time month -o reports/outlets
       stance report --project myproject --by author --compare "Responsible Statecraft" "Foreign Affairs"
-      stance report --scores scores.parquet --by country --time year --pdf -o reports/un
+      stance report --scores scores.parquet --by country --time year --date-col year --pdf -o reports/un
     """
     from ..report import build_report
 
@@ -51,7 +53,8 @@ def report_command(project_path, scores_path, by, time, topic, compare, min_pass
             source = _read_scores(scores_path)
         result = build_report(source, out_dir or f"reports/{by}", by=by, time=time, topic=topic,
                               compare=compare or None, min_passages=min_passages, pdf=pdf, n_boot=n_boot,
-                              correct=not no_correction, title=title, progress=progress)
+                              correct=not no_correction, title=title, date_col=date_col,
+                              progress=progress)
     except StanceError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Wrote {result.html} ({len(result.charts) // 2} charts, {len(result.tables)} tables"
