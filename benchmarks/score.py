@@ -16,6 +16,9 @@ subprocess:
 - the naive loop: per batch, one full scikit-learn Pipeline per dimension (`model.pipeline(d)`:
   the same vectoriser and head), so every dimension re-vectorises (only the loop is timed).
 
+CPU time of the whole command (user + system, all its processes) over its wall time says how many
+cores a run actually got: on a shared machine, --jobs 2 and Dask only help when it is near 2.
+
 Peak memory: the largest process's peak RSS (`resource.getrusage(RUSAGE_CHILDREN)` in a wrapper
 process) and the peak of the summed RSS of the whole process tree (sampled every 0.2 s with psutil;
 this is what counts for --jobs and Dask, whose workers are separate processes). Throughput figures
@@ -41,8 +44,9 @@ WRAP = (
     "import json, resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
     "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "print(json.dumps({'rc': r.returncode, 'seconds': time.perf_counter() - t,\n"
-    "                  'maxrss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,\n"
+    "                  'maxrss_mb': u.ru_maxrss / 1024, 'cpu_seconds': u.ru_utime + u.ru_stime,\n"
     "                  'stdout': r.stdout[-3000:], 'stderr': r.stderr[-3000:]}))\n"
 )
 
@@ -183,7 +187,8 @@ def child_loop(kind: str, input_path: str, model_path: str) -> None:
 def run_case(name: str, n: int, cmd: list[str]) -> dict:
     out = measure(cmd)
     result = {"case": name, "passages": n, "seconds": out["seconds"], "maxrss_mb": out["maxrss_mb"],
-              "tree_mb": out["tree_mb"]}
+              "tree_mb": out["tree_mb"], "cpu_seconds": out["cpu_seconds"],
+              "cores_used": out["cpu_seconds"] / out["seconds"]}
     if name.startswith("reference"):
         loop = json.loads(out["stdout"].strip().splitlines()[-1])
         result["seconds"] = loop["loop_seconds"]
@@ -193,7 +198,8 @@ def run_case(name: str, n: int, cmd: list[str]) -> dict:
         result["library_seconds"] = float(inner.group(1)) if inner else None
     result["rate"] = n / result["seconds"]
     print(f"  {name:<28} {n:>9,} passages  {result['seconds']:8.1f} s  {result['rate']:8,.0f} passages/s  "
-          f"largest process {result['maxrss_mb']:7.0f} MB  process tree {result['tree_mb']:7.0f} MB", flush=True)
+          f"largest process {result['maxrss_mb']:7.0f} MB  process tree {result['tree_mb']:7.0f} MB  "
+          f"CPU {result['cpu_seconds']:7.1f} s ({result['cores_used']:.2f} cores)", flush=True)
     return result
 
 
@@ -252,8 +258,8 @@ def summarise(results: list[dict], sizes: list[int]) -> None:
         return statistics.median(vals) if vals else None
 
     print("\n| passages | case | runs | median time (s) | passages/s | largest process peak RSS (MB) | "
-          "process tree peak RSS (MB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+          "process tree peak RSS (MB) | CPU time / wall time (whole command) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     cases = list(dict.fromkeys(r["case"] for r in results))
     for n in sizes:
         for case in cases:
@@ -261,7 +267,7 @@ def summarise(results: list[dict], sizes: list[int]) -> None:
             if runs:
                 t = med(case, n)
                 print(f"| {n:,} | {case} | {len(runs)} | {t:.1f} | {n / t:,.0f} | {med(case, n, 'maxrss_mb'):.0f} | "
-                      f"{med(case, n, 'tree_mb'):.0f} |")
+                      f"{med(case, n, 'tree_mb'):.0f} | {med(case, n, 'cores_used'):.2f} |")
     print("\nAims:")
     for n in sizes:
         local, naive, bare = (med("stance score (1 process)", n), med("reference: naive loop", n),
