@@ -116,6 +116,11 @@ def _n_label(name: str, passages, documents=None, small: bool = False) -> str:
     return f"{name}\n{n}" + (" (few)" if small else "")
 
 
+# columns of an analysis table that hold figures, not group keys
+FIGURE_COLUMNS = ["value", "estimator", "share", "low", "high", "passages", "documents", "small", "cum_share",
+                  "cum_low", "cum_high"]
+
+
 def _keys(table: pd.DataFrame, skip: Sequence[str]) -> list[str]:
     return [c for c in table.columns if c not in skip]
 
@@ -158,6 +163,15 @@ def _title_with_legend(fig: Figure, title: str, legend: bool, ncols: int) -> Non
     leg.get_title().set_fontsize(10.5)
 
 
+def _no_interval_note(table: pd.DataFrame) -> str:
+    """Say why some points have no line: one document cannot be resampled."""
+    if "low" in table.columns and "documents" in table.columns:
+        single = table["low"].isna() & (table["documents"] <= 1)
+        if single.any():
+            return " No line: a single document, so no interval."
+    return ""
+
+
 def _footnote(fig: Figure, text: str) -> None:
     """A note under the chart, inside the constrained layout so that it never overlaps the axes."""
     width = max(40, int(fig.get_figwidth() * 17))
@@ -180,7 +194,7 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
         estimators = [uncorrected] + ([corrected] if corrected else [])
     table = table[table["estimator"].isin(estimators)]
     values = list(dict.fromkeys(table["value"]))
-    groups_cols = _keys(table, ["value", "estimator", "share", "low", "high", "passages", "documents", "small"])
+    groups_cols = _keys(table, FIGURE_COLUMNS)
     table = table.assign(glabel=_group_labels(table, groups_cols))
     groups = list(dict.fromkeys(table["glabel"]))
     info = table.drop_duplicates("glabel").set_index("glabel")
@@ -224,7 +238,7 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             _grey_small_ticks(a, [bool(info.loc[g, "small"]) for g in reversed(groups)])
             a.tick_params(labelleft=_left_column(axes, i))
         _title_with_legend(fig, title, len(estimators) > 1, len(estimators))
-        note = INTERVAL_NOTE
+        note = INTERVAL_NOTE + _no_interval_note(table)
         if info["small"].any():
             note += f" Grey: fewer than {min_passages or 'the minimum'} passages; read with care."
         _footnote(fig, note)
@@ -262,7 +276,7 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
         a.set_ylim(-0.6, G - 0.4)
         a.set_xlabel(f"← more {poles[1]}     {index_name}     more {poles[0]} →" if poles else index_name)
         a.set_title(title, loc="left")
-        note = INTERVAL_NOTE + " n = argumentative passages."
+        note = INTERVAL_NOTE + " n = argumentative passages." + _no_interval_note(t)
         if small.any():
             note += f" Grey: fewer than {min_passages or 'the minimum'} passages."
         _footnote(fig, note)
@@ -288,6 +302,9 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
     ncols = 1 if len(groups) == 1 else min(3, len(groups))
     nrows = int(np.ceil(len(groups) / ncols))
     few = len(periods) <= 10
+    vals = t[["index", "low", "high"]].to_numpy(float)
+    # one symmetric scale for every panel, fitted to the data (a fixed -1..1 flattens real differences)
+    lim = min(1.05, max(0.25, float(np.nanmax(np.abs(vals))) * 1.15)) if np.isfinite(vals).any() else 1.05
     with house_style():
         if ax is None:
             fig = new_figure(WIDTH, 0.6 + 1.9 * nrows)
@@ -317,7 +334,7 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                                color=GREY if s else "#444444")
             a.set_title(f"{g} (n={int(part['passages'].sum()):,})", loc="left", fontsize=8.5)
             a.grid(axis="y", color="#e4e4e4")
-            a.set_ylim(-1.05, 1.05)
+            a.set_ylim(-lim, lim)
         step = max(1, int(np.ceil(len(periods) / (8 if ncols == 1 else 4))))
         for a in axes[: len(groups)]:
             a.set_xticks(range(0, len(periods), step))
@@ -325,8 +342,10 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             a.tick_params(labelbottom=True)
             a.set_xlim(-0.6, len(periods) - 0.4)
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
-        fig.supylabel(f"{index_name}  (−1 … +1)", fontsize=8.5)
+        fig.supylabel(f"{index_name}  (scale −1 … +1; axis zoomed to the data)" if lim < 1 else
+                      f"{index_name}  (−1 … +1)", fontsize=8.5)
         note = INTERVAL_NOTE + (" Numbers: passages per period." if few else " Point size: passages per period.")
+        note += _no_interval_note(t)
         if t["small"].any():
             note += f" Hollow grey: fewer than {min_passages or 'the minimum'} passages."
         if len(list(dict.fromkeys(t["glabel"]))) > max_panels:
@@ -346,12 +365,14 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
         return message_figure("No passages with these labels to show.", title, ax)
     split = split if split and split in table.columns else None
     values = list(dict.fromkeys(table["value"]))
-    skip = ["value", "estimator", "share", "low", "high", "passages", "documents", "small"] + ([split] if split else [])
+    skip = FIGURE_COLUMNS + ([split] if split else [])
     t = table.assign(glabel=_group_labels(table, _keys(table, skip)))
     groups = list(dict.fromkeys(t["glabel"]))
     splits = list(dict.fromkeys(t[split].astype(str))) if split else [None]
     G = len(groups)
     counts = t.drop_duplicates(["glabel"] + ([split] if split else [])).copy()
+    if G > STACK_ABOVE and "cum_share" in t.columns:
+        return _stacked_composition(t, ax, title, split, values, groups, splits, min_passages)
     with house_style():
         fig, axes = _target(ax, WIDTH, 1.4 + 0.45 * G * max(1, 0.6 * len(splits)), ncols=len(values))
         offsets = np.linspace(-0.22, 0.22, len(splits)) if len(splits) > 1 else [0.0]
@@ -391,6 +412,60 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
         note = INTERVAL_NOTE
         if t["small"].any():
             note += f" Hollow: fewer than {min_passages or 'the minimum'} passages."
+        _footnote(fig, note)
+    return fig
+
+
+STACK_ABOVE = 6  # more groups than this: stacked bars instead of one panel per value
+
+
+def _stacked_composition(t: pd.DataFrame, ax, title: str, split: str | None, values: list, groups: list,
+                         splits: list, min_passages: int | None) -> Figure:
+    """Many groups: one stacked bar per group (one panel per split value), a colour per value; at the end
+    of every segment, the 95% interval of the running total; n at the end of every bar."""
+    G = len(groups)
+    with house_style():
+        fig, axes = _target(ax, WIDTH, 1.3 + 0.24 * G, ncols=len(splits))
+        for i, (a, s) in enumerate(zip(axes, splits, strict=True)):
+            part = t if s is None else t[t[split].astype(str) == s]
+            a.grid(False)
+            for g_i, g in enumerate(groups):
+                rows = part[part["glabel"] == g].set_index("value")
+                if rows.empty:
+                    continue
+                y = G - 1 - g_i
+                small = bool(rows["small"].iloc[0])
+                left = 0.0
+                for k, v in enumerate(values):
+                    if v not in rows.index or not np.isfinite(rows.loc[v, "share"]):
+                        continue
+                    w = float(rows.loc[v, "share"])
+                    a.barh(y, w, left=left, height=0.72, color=OKABE_ITO[k % len(OKABE_ITO)],
+                           alpha=0.35 if small else 0.95, label=str(v).replace("_", " ") if g_i == 0 and i == 0
+                           else None, edgecolor="white", linewidth=0.4)
+                    left += w
+                    lo, hi = rows.loc[v, "cum_low"], rows.loc[v, "cum_high"]
+                    if k < len(values) - 1 and np.isfinite(lo) and np.isfinite(hi) and hi - lo > 0.004:
+                        a.plot([lo, hi], [y, y], color=INK, linewidth=0.9)
+                n = int(rows["passages"].iloc[0])
+                a.text(1.01, y, f"{n:,}", va="center", ha="left", fontsize=7, color=GREY if small else "#444444",
+                       transform=a.get_yaxis_transform())
+            a.set_xlim(0, 1)
+            a.set_xticks([0, 0.5, 1])
+            a.set_xticklabels(["0", "50%", "100%"])
+            a.set_ylim(-0.6, G - 0.4)
+            a.set_yticks(range(G))
+            a.set_yticklabels(list(reversed(groups)))
+            a.tick_params(labelleft=_left_column(axes, i), length=0)
+            for spine in ("left", "bottom"):
+                a.spines[spine].set_visible(False)
+            if s is not None:
+                a.set_title(f"{split}: {s}", fontsize=9)
+        _title_with_legend(fig, title, True, min(len(values), 4))
+        note = ("Bars: share of each value, adding to 100%. Black lines: 95% interval of the running total at "
+                "the end of each segment (bootstrap over documents). Numbers: passages.")
+        if t["small"].any():
+            note += f" Faded: fewer than {min_passages or 'the minimum'} passages."
         _footnote(fig, note)
     return fig
 

@@ -129,6 +129,13 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
                               f"grey, not dropped: {', '.join(small[:20])}{' …' if len(small) > 20 else ''}.")
     sections.append(overview)
 
+    if "text" in content.columns:
+        lengths = passage_lengths(content, by, time, date_col)
+        tables["passage_lengths"] = lengths
+        warning = length_warning(lengths, by, time)
+        if warning:
+            overview.notes.append(warning)
+
     spec = None
     try:
         spec = an.default_index(codebook)
@@ -246,6 +253,39 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
     ]
     title = title or f"Stance by {by}" + (f" and {time}" if time else "") + (f": {topic}" if topic else "")
     return Summary(title, meta, sections, tables, notes)
+
+
+LENGTH_RATIO = 2.5  # median passage lengths further apart than this across groups or periods get a warning
+
+
+def passage_lengths(content: pd.DataFrame, by: str, time: str | None, date_col: str) -> pd.DataFrame:
+    """Median passage length (characters) per group, and per period when `time` is given."""
+    frame = content.assign(length=content["text"].fillna("").astype(str).str.len(),
+                           **{by: content[by].astype("string").fillna(an.shares.MISSING)})
+    keys = [by]
+    if time:
+        frame = frame.assign(period=an.period(frame, time, date_col))
+        keys = [by, "period"]
+    return (frame.groupby(keys, dropna=False).agg(passages=("length", "size"), median_chars=("length", "median"))
+            .reset_index())
+
+
+def length_warning(lengths: pd.DataFrame, by: str, time: str | None) -> str:
+    """A warning when passages are of very different lengths across groups or periods: the source texts
+    were then split into paragraphs differently (hard-wrapped lines, missing blank lines), and every
+    per-passage share depends on what a passage is."""
+    parts = []
+    for key in ([by] + (["period"] if time else [])):
+        med = lengths.groupby(key)["median_chars"].median().dropna()
+        if len(med) > 1 and med.min() > 0 and med.max() / med.min() > LENGTH_RATIO:
+            parts.append(f"by {key}: from {med.min():,.0f} ({med.idxmin()}) to {med.max():,.0f} characters "
+                         f"({med.idxmax()})")
+    if not parts:
+        return ""
+    return ("Passage lengths differ widely (median " + "; ".join(parts) + "). The source texts were probably "
+            "split into paragraphs differently (hard-wrapped lines, missing blank lines), and shares per passage "
+            "depend on what a passage is: differences between these groups or periods may be artefacts. "
+            "Re-ingest with --unit sentence for comparable units. Table: tables/passage_lengths.csv.")
 
 
 def find_column(frame: pd.DataFrame, name: str) -> str:

@@ -114,3 +114,14 @@ def test_chart_draws_into_a_given_axes(many):
     t = many
     assert plots.index_chart(t["index"], ax=axes[0]) is fig
     assert plots.prevalence_chart(t["prevalence"], ax=axes[1]) is fig
+
+
+def test_many_groups_composition_is_stacked_with_running_total_intervals():
+    frame = scores(groups=tuple("ABCDEFGH"), docs=3)
+    t = composition(frame, "role", by="outlet", split="voice", codebook=CB, n_boot=50)
+    assert {"cum_share", "cum_low", "cum_high"} <= set(t.columns)
+    last = t.groupby(["outlet", "voice"])["cum_share"].max()
+    assert np.allclose(last, 1.0)  # the running total ends at 100%
+    fig = plots.composition_chart(t, split="voice")
+    text = _texts(fig)
+    assert "running total" in text and "voice: " in text

@@ -65,14 +65,16 @@ COLUMNS = ["value", "estimator", "share", "low", "high", "passages", "documents"
 def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | None = None, codebook=None,
                estimator: str = "CC", errors: ClassifierErrors | None = None, n_boot: int = 1000,
                level: float = LEVEL, min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
-               random_state: int = 0) -> pd.DataFrame:
+               random_state: int = 0, cumulative: bool = False) -> pd.DataFrame:
     """Share of each value of `dimension` per group, with a percentile-bootstrap interval that
     resamples documents within the group.
 
     estimator: CC (share of predicted labels), PCC (mean probability), ACC or PACC (corrected for
     classifier error; need `errors`, single-valued dimensions only). Multi-valued dimensions give
     the share of passages carrying each value (shares need not sum to one).
-    Returns columns [*by, value, estimator, share, low, high, passages, documents, small].
+    Returns columns [*by, value, estimator, share, low, high, passages, documents, small]; with
+    `cumulative` (uncorrected estimators), also the running total over the values in order with its
+    interval (cum_share, cum_low, cum_high), for stacked bars.
     """
     estimator = estimator.upper()
     if estimator not in ESTIMATORS:
@@ -119,9 +121,17 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
             est, lo, hi = (_spread(a, model_values, values) for a in (est, lo, hi))
         else:
             est = sums.sum(axis=0) / n if n else np.full(len(values), np.nan)
-            lo, hi = percentile_interval(ratio_replicates(sums, counts, n_boot, rng), level)
-        rows += _rows(key, values, est, lo, hi, n, D, min_passages, estimator=estimator)
-    return pd.DataFrame(rows, columns=[*keys, *COLUMNS])
+            reps = ratio_replicates(sums, counts, n_boot, rng)
+            lo, hi = percentile_interval(reps, level)
+        new = _rows(key, values, est, lo, hi, n, D, min_passages, estimator=estimator)
+        if cumulative and not corrected:
+            # the running total up to each value, with its own interval: where a stacked bar's segment ends
+            c_lo, c_hi = percentile_interval(np.cumsum(reps, axis=1), level)
+            for row, c, cl, ch in zip(new, np.cumsum(est), c_lo, c_hi, strict=True):
+                row.update(cum_share=float(c), cum_low=float(cl), cum_high=float(ch))
+        rows += new
+    extra = ["cum_share", "cum_low", "cum_high"] if cumulative and not corrected else []
+    return pd.DataFrame(rows, columns=[*keys, *COLUMNS, *extra])
 
 
 def _spread(a: np.ndarray, model_values: list[str], values: list[str]) -> np.ndarray:
@@ -263,4 +273,4 @@ def composition(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | N
         frame = analysable(frame, kwargs.get("exclude_boilerplate", True))
         frame = frame[labelled(frame, split)]
         keys = [*keys, split]
-    return prevalence(frame, dimension, keys, codebook, "CC", **kwargs)
+    return prevalence(frame, dimension, keys, codebook, "CC", cumulative=True, **kwargs)
