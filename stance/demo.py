@@ -25,6 +25,8 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
         _load(project, echo)
     if "train" in stages:
         _train(project, echo)
+    if "score" in stages:
+        _score(project, echo)
     return project
 
 
@@ -49,3 +51,20 @@ def _train(project: Project, echo: Callable[[str], None]) -> None:
     echo("These figures come from 4 documents of one outlet: the intervals are wide, several values are "
          "too rare in real text to evaluate, and they say little about other corpora. Label more real "
          "passages (stance annotate) before trusting them.")
+
+
+def _score(project: Project, echo: Callable[[str], None]) -> None:
+    from .score_project import document_level, project_predictions, score_project
+
+    result = score_project(project)
+    echo(f"Scored all {result['passages']} passages on {len(result['dimensions'])} dimensions and stored the "
+         "predictions in the project.")
+    passages = project_predictions(project)
+    docs = document_level(passages, project.codebook)
+    titles = dict(zip(passages["doc_id"], passages["title"], strict=True))
+    echo("Restraint index per seed document (mean P(restraint) - mean P(escalation) over argumentative "
+         "passages; in-sample, since the model was trained on these passages):")
+    for row in docs.itertuples():
+        value = ("  n/a" if row.restraint_index_n == 0 else f"{row.restraint_index:+.2f}")
+        echo(f"  {value} (n={row.restraint_index_n})  {titles.get(row.doc_id, row.doc_id)}")
+    echo("  (n/a: the model finds no argumentative passage in that document: it reads as news reporting)")
