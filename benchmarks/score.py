@@ -144,17 +144,24 @@ def measure(cmd: list[str]) -> dict:
     proc = subprocess.Popen([sys.executable, "-c", WRAP, *cmd], stdout=subprocess.PIPE, text=True)
     wrapper = psutil.Process(proc.pid)
     peak = 0.0
+    cpu: dict[int, float] = {}  # per process of the tree, its latest user + system time
     while proc.poll() is None:
-        try:
-            total = sum(c.memory_info().rss for c in wrapper.children(recursive=True))
-            peak = max(peak, total / 2**20)
-        except psutil.Error:
-            pass
+        total = 0
+        for c in wrapper.children(recursive=True):
+            try:
+                total += c.memory_info().rss
+                times = c.cpu_times()
+                cpu[c.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        peak = max(peak, total / 2**20)
         time.sleep(0.2)
     out = json.loads(proc.stdout.read())
     if out["rc"] != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{out['stdout']}\n{out['stderr']}")
     out["tree_mb"] = peak
+    # getrusage misses processes that their parent does not wait for (forkserver workers): take the larger
+    out["cpu_seconds"] = max(out["cpu_seconds"], sum(cpu.values()))
     return out
 
 
