@@ -199,7 +199,7 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
     groups = list(dict.fromkeys(table["glabel"]))
     info = table.drop_duplicates("glabel").set_index("glabel")
     G = len(groups)
-    height = 1.3 + 0.42 * G * (1 + 0.35 * (len(estimators) - 1))
+    height = 1.3 + (0.42 if G <= 8 else 0.3) * G * (1 + 0.35 * (len(estimators) - 1))
     with house_style():
         fig, axes = _target(ax, WIDTH, height, ncols=len(values))
         offsets = np.linspace(-0.16, 0.16, len(estimators)) if len(estimators) > 1 else [0.0]
@@ -257,7 +257,7 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
     t = table.assign(glabel=_group_labels(table, groups_cols)).reset_index(drop=True)
     G = len(t)
     with house_style():
-        fig, (a,) = _target(ax, WIDTH, 1.2 + 0.4 * G)
+        fig, (a,) = _target(ax, WIDTH, 1.2 + (0.4 if G <= 8 else 0.3) * G)
         ys = np.arange(G)[::-1]
         small = t["small"].to_numpy(bool)
         a.axvline(0, color="#777777", linewidth=0.9)

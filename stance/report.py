@@ -146,7 +146,9 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
         tables["index"] = an.index_table(data, spec, by=by, **kw)
         sections.append(Section("index", f"{spec.name.capitalize()} per {by}", text=(
             f"The index is the {spec.definition}. Passages are weighted equally; the interval resamples "
-            "documents."), chart="index", kind="index",
+            "documents. Read the differences between groups more than the level: the level also reflects how "
+            "the classifier is calibrated on text like this, which is uncertain when it was trained on another "
+            "genre."), chart="index", kind="index",
             options={"index_name": spec.name, "poles": (spec.positive, spec.negative),
                      "min_passages": min_passages, "title": f"{spec.name.capitalize()} per {by}"}))
         if time:
