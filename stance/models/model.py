@@ -61,8 +61,10 @@ class StanceModel(BaseEstimator):
             raise ModelError(f"{len(texts)} texts but {len(Y)} label rows: they must be the same length")
         groups = np.arange(len(texts)) if groups is None else np.asarray(groups)
         min_df = self.min_df if len(texts) >= 50 else 1
-        self.vectorizer_ = make_vectorizer(self.features, min_df=min_df).fit(texts)
-        Xtext = self.vectorizer_.transform(texts)
+        # duplicate texts (boilerplate, one comment paired with several targets) count once
+        unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        self.vectorizer_ = make_vectorizer(self.features, min_df=min_df).fit(unique.tolist())
+        Xtext = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]
         if targets is not None:
             self.target_features_ = TargetFeatures(min_count=self.target_min_count).fit(Xtext, targets)
             X = self.target_features_.transform(Xtext, targets, texts)
@@ -105,7 +107,8 @@ class StanceModel(BaseEstimator):
         """Vectorise once; the result feeds every dimension's head."""
         self._check_fitted()
         texts = _texts(texts)
-        X = self.vectorizer_.transform(texts)
+        unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        X = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]  # back to input order
         if self.target_features_ is not None:
             if targets is None:
                 raise ModelError("this model was trained with a target per passage (stance toward a "
