@@ -27,6 +27,8 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
         _train(project, echo)
     if "score" in stages:
         _score(project, echo)
+    if "report" in stages:
+        _report(project, reports_dir, echo)
     return project
 
 
@@ -68,3 +70,14 @@ def _score(project: Project, echo: Callable[[str], None]) -> None:
         value = ("  n/a" if row.restraint_index_n == 0 else f"{row.restraint_index:+.2f}")
         echo(f"  {value} (n={row.restraint_index_n})  {titles.get(row.doc_id, row.doc_id)}")
     echo("  (n/a: the model finds no argumentative passage in that document: it reads as news reporting)")
+
+
+def _report(project: Project, reports_dir: str | Path, echo: Callable[[str], None]) -> None:
+    from .report import build_report
+
+    echo(f"Writing the comparative report to {reports_dir}/ (shares corrected for classifier error need one "
+         "cross-validation per dimension) ...")
+    result = build_report(project, reports_dir, by="outlet", time="month",
+                          title="Demo report: the embedded corpus (four documents of one outlet)")
+    echo(f"Wrote {result.html} with {len(result.charts) // 2} charts (PNG and SVG) and {len(result.tables)} "
+         "tables (CSV). Four documents give wide intervals: the report shows its shape here, not findings.")

@@ -328,10 +328,13 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             for r, s, sz in zip(part.itertuples(), small, size, strict=True):
                 _errorbar(a, [r.xpos], [r.index], [r.low], [r.high], GREY if s else OKABE_ITO[0],
                           horizontal=False, size=float(sz), hollow=bool(s))
-                if few:
-                    a.annotate(f"{int(r.passages):,}", (r.xpos, r.high if np.isfinite(r.high) else r.index),
-                               textcoords="offset points", xytext=(0, 3), ha="center", fontsize=6.5,
-                               color=GREY if s else "#444444")
+                if few:  # the count above the point, or below it near the top of the axis
+                    top = r.high if np.isfinite(r.high) else r.index
+                    low = r.low if np.isfinite(r.low) else r.index
+                    below = top > 0.6 * lim
+                    a.annotate(f"{int(r.passages):,}", (r.xpos, low if below else top),
+                               textcoords="offset points", xytext=(0, -4 if below else 3), ha="center",
+                               va="top" if below else "bottom", fontsize=6.5, color=GREY if s else "#444444")
             a.set_title(f"{g} (n={int(part['passages'].sum()):,})", loc="left", fontsize=8.5)
             a.grid(axis="y", color="#e4e4e4")
             a.set_ylim(-lim, lim)
