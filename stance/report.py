@@ -177,8 +177,9 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
         elif err is not None:
             absent = [v for v in codebook.dimension(dim).value_names if v not in err.classes]
             if absent:
-                sec.notes.append(f"The classifier does not predict {', '.join(absent)} (too few labelled "
-                                 "passages to learn or evaluate it), so there is no corrected share for it.")
+                sec.notes.append(f"No corrected share for {', '.join(absent)}: too few real labelled passages "
+                                 "to measure the classifier's errors on "
+                                 f"{'it' if len(absent) == 1 else 'them'} in cross-validation.")
             sec.notes.append(f"Corrected shares use the classifier's errors measured by {err.source}; they "
                              "assume the classifier errs on these texts as it did there, which is weaker the more "
                              "these texts differ from the labelled ones. Their intervals also carry the uncertainty "
@@ -309,12 +310,28 @@ def _composition_dims(codebook, dims: list[str]) -> tuple[str | None, str | None
     return role, voice
 
 
-def draw(summary: Summary) -> dict[str, object]:
-    """One Figure per section that has a chart."""
+MAX_CHART_GROUPS = 40
+
+
+def draw(summary: Summary, max_groups: int = MAX_CHART_GROUPS) -> dict[str, object]:
+    """One Figure per section that has a chart. With more than `max_groups` groups, charts by group
+    show the largest ones (by passages) and say so; the tables keep every group."""
+    by = summary.meta.get("by")
+    groups = summary.tables.get("groups")
+    keep = None
+    if by and groups is not None and len(groups) > max_groups:
+        keep = set(groups.nlargest(max_groups, "passages")[by].astype(str))
     figures = {}
     for sec in summary.sections:
         if sec.chart and sec.kind:
-            figures[sec.key] = plots.CHARTS[sec.kind](summary.tables.get(sec.chart), **sec.options)
+            table = summary.tables.get(sec.chart)
+            if keep is not None and table is not None and by in table.columns:
+                table = table[table[by].astype(str).isin(keep)]
+                note = (f"Charts show the {max_groups} largest of {len(groups)} groups by passages; every "
+                        "group is in the tables.")
+                if note not in sec.notes:
+                    sec.notes.append(note)
+            figures[sec.key] = plots.CHARTS[sec.kind](table, **sec.options)
     return figures
 
 

@@ -179,3 +179,13 @@ def test_cli_report_failures_are_one_line_messages(tmp_path):
     assert res.exit_code == 1 and "no column 'country'" in res.output
     res = runner.invoke(main, ["report", "-o", str(tmp_path / "z")])
     assert res.exit_code == 2 and "exactly one of --project or --scores" in res.output
+
+
+def test_many_groups_charts_show_the_largest_and_say_so():
+    frame = scores(groups=tuple((f"G{i:02d}", 2 + i % 3) for i in range(12)))
+    summary = report.summarise(frame, CB, by="outlet", n_boot=10)
+    figures = report.draw(summary, max_groups=5)
+    assert len(summary.tables["shares_posture"]["outlet"].unique()) == 12  # tables keep every group
+    sec = next(s for s in summary.sections if s.key == "shares_posture")
+    assert any("5 largest of 12 groups" in n for n in sec.notes)
+    assert figures["shares_posture"] is not None
