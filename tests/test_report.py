@@ -189,3 +189,38 @@ def test_many_groups_charts_show_the_largest_and_say_so():
     sec = next(s for s in summary.sections if s.key == "shares_posture")
     assert any("5 largest of 12 groups" in n for n in sec.notes)
     assert figures["shares_posture"] is not None
+
+
+def test_uneven_passage_lengths_are_flagged():
+    frame = scores(groups=(("Wrapped", 4), ("Whole", 4)))
+    frame.loc[frame["outlet"] == "Whole", "text"] = frame.loc[frame["outlet"] == "Whole", "text"] * 20
+    summary = report.summarise(frame, CB, by="outlet", n_boot=10)
+    notes = " ".join(summary.sections[0].notes)
+    assert "Passage lengths differ widely" in notes and "--unit sentence" in notes
+    assert set(summary.tables["passage_lengths"]["outlet"]) == {"Wrapped", "Whole"}
+    even = report.summarise(scores(groups=(("A", 4), ("B", 4))), CB, by="outlet", n_boot=10)
+    assert "Passage lengths" not in " ".join(even.sections[0].notes)
+
+
+@pytest.mark.slow
+def test_classifier_errors_come_from_the_model_s_own_project_and_are_cached(tmp_path):
+    """A model trained on a labelled project scores an unlabelled one: its cross-validated errors are
+    measured on the project it was trained in, once, and kept beside the model file."""
+    from stance.analysis import classifier_errors
+    from stance.corpus import load_into
+    from stance.models import train_project
+
+    labelled = Project.init(tmp_path / "train")
+    load_into(labelled)
+    _model, _ev, path = train_project(labelled, dimensions=["posture"], include_examples=True,
+                                      cross_validate=False)
+    corpus = Project.init(tmp_path / "corpus")  # no gold labels at all
+    entry = labelled.latest_model("posture")
+    corpus.add_model("posture", path, entry["codebook_version"], entry["metrics"], entry["card"])
+    errors = classifier_errors(corpus, "posture", n_boot=10)
+    assert errors is not None and errors.passages > 0 and "grouped by document" in errors.source
+    cached = path.with_name(f"{path.stem}.cv-posture.json")
+    assert cached.exists()
+    again = classifier_errors(corpus, "posture")
+    assert np.array_equal(again.confusion, errors.confusion) and again.docs is not None
+    assert classifier_errors(corpus, "topic") is None  # multi-valued: no ACC/PACC
