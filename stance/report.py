@@ -406,12 +406,15 @@ def _write_pdf(summary: Summary, figures: dict[str, object], path: Path) -> Path
     from matplotlib.backends.backend_pdf import PdfPages
 
     with PdfPages(path, metadata={"Title": summary.title, "CreationDate": None}) as pages:
-        cover = plots.new_figure(8.27, 11.69)
-        lines = [summary.title, "", *(f"{k}: {v}" for k, v in summary.meta.items() if v not in (None, "")), "",
-                 *summary.notes]
         import textwrap
 
-        cover.text(0.06, 0.95, "\n".join(textwrap.fill(x, 90) if x else "" for x in lines), va="top", fontsize=9)
+        cover = plots.new_figure(8.27, 11.69)
+        cover.text(0.06, 0.955, summary.title, va="top", fontsize=16, fontweight="bold")
+        overview = summary.sections[0].notes if summary.sections else []
+        lines = [*(f"{k}: {v}" for k, v in summary.meta.items() if v not in (None, "")), "", *overview, "",
+                 "How to read the figures:", *summary.notes]
+        cover.text(0.06, 0.91, "\n".join(textwrap.fill(x, 95) if x else "" for x in lines), va="top", fontsize=9,
+                   linespacing=1.4)
         pages.savefig(cover)
         for fig in figures.values():
             pages.savefig(fig)
