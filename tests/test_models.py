@@ -314,3 +314,32 @@ def test_embeddings_are_optional_and_offline(gold):
 def test_unknown_feature_set_names_the_valid_ones(gold):
     with pytest.raises(ModelError, match="valid: tfidf, tfidf\\+embeddings"):
         train(gold.head(60), features="bert")
+
+
+def test_multi_valued_figures_match_sklearn(gold):
+    from sklearn.metrics import f1_score as f1
+
+    frame = gold.head(150).copy()
+    frame["topic"] = [["iran", "other"] if "inflation" in t.lower() else ["other"] if i % 2 else ["iran"]
+                      for i, t in enumerate(frame["text"])]
+    result = evaluate(frame, dimensions=["topic"], n_splits=3, n_boot=50, learning_curve=False, C=0.3)
+    ev = result.dimensions["topic"]
+    p = ev.predictions
+    Y = np.array([[int(c in row) for c in ev.classes] for row in p["true"]])
+    P = np.array([[int(c in row) for c in ev.classes] for row in p["predicted"]])
+    assert ev.metrics["macro_f1"]["value"] == pytest.approx(f1(Y, P, average="macro", zero_division=0))
+    assert ev.metrics["micro_f1"]["value"] == pytest.approx(f1(Y, P, average="micro", zero_division=0))
+    for train_docs, test_docs in ev.folds:
+        assert not set(train_docs) & set(test_docs)
+
+
+def test_holdout_figures_match_sklearn(model):
+    from stance.models import evaluate_holdout
+
+    test = pd.read_csv(FOMC.with_name("lab-manual-combine-test-5768.csv")).head(120)
+    frame = pd.DataFrame({"text": test["sentence"], "doc_id": test["index"].astype(str),
+                          "posture": test["label"].map(POSTURE)})
+    figs = evaluate_holdout(model, frame, "posture", n_boot=50)
+    pred = model.predict(frame["text"].tolist())["posture"]
+    assert figs["weighted_f1"]["value"] == pytest.approx(f1_score(frame["posture"], pred, average="weighted"))
+    assert figs["macro_f1"]["value"] == pytest.approx(f1_score(frame["posture"], pred, average="macro"))
