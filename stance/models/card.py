@@ -33,7 +33,9 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
             "classes": model.classes_[d],
             "training_data": getattr(model, "training_", {}).get(d, {"passages": model.n_train_[d]}),
             "C": head.C_,
-            "decision_rule": "each value with probability >= 0.5" if model.multi_[d] else head.decision,
+            "decision_rule": "each value with probability >= 0.5" if model.multi_[d] else
+            {"balanced": "highest probability divided by the value's share of training labels",
+             "probability": "most probable value"}.get(head.decision, head.decision),
         }
         ev = evaluation.dimensions.get(d) if evaluation is not None else None
         if ev is not None and ev.evaluated:
@@ -89,7 +91,8 @@ def render_markdown(card: dict) -> str:
     for d in card["dimensions"]:
         td = d["training_data"]
         lines += ["", f"## {d['dimension']}", "",
-                  f"Values: {', '.join(d['classes'])} ({'several per passage' if d['multi'] else 'one per passage'})",
+                  f"Values: {', '.join(d['classes'])} ({'several per passage' if d['multi'] else 'one per passage'}); "
+                  f"C = {d['C']}; label rule: {d['decision_rule']}",
                   "",
                   f"Training data: {td.get('passages', '?')} real passages from {td.get('documents', '?')} "
                   f"documents, {td.get('examples', 0)} written examples; labels per value: "
@@ -100,7 +103,8 @@ def render_markdown(card: dict) -> str:
                       "| metric | model | 95% interval | majority baseline |", "|---|---|---|---|"]
             for k, m in ev["metrics"].items():
                 b = ev["majority_baseline"].get(k, {}).get("value", float("nan"))
-                lines.append(f"| {k} | {m['value']:.3f} | {m['low']:.3f}-{m['high']:.3f} | {b:.3f} |")
+                label = f"{k} (lower is better)" if k == "brier" else k
+                lines.append(f"| {label} | {m['value']:.3f} | {m['low']:.3f}-{m['high']:.3f} | {b:.3f} |")
             if ev["per_class"]:
                 lines += ["", "| value | precision | recall | F1 (95% interval) | support |", "|---|---|---|---|---|"]
                 for r in ev["per_class"]:
