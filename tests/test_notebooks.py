@@ -55,7 +55,7 @@ def test_train_then_report_notebooks(tmp_path):
     project = tmp_path / "proj"
     out2, out3 = tmp_path / "02", tmp_path / "03"
     run_notebook("02_train_and_evaluate", {
-        "project": str(project), "dimensions": ["posture", "role", "voice"], "n_boot": 100,
+        "project": str(project), "dimensions": ["posture"], "n_boot": 100,
         "learning_curve": False, "out_dir": str(out2)}, tmp_path)
     assert "posture" in (out2 / "metrics.csv").read_text()
     assert (out2 / "model_quality.png").exists() and (out2 / "confusion_posture.png").exists()
@@ -65,6 +65,6 @@ def test_train_then_report_notebooks(tmp_path):
         "project": str(project), "by": "author", "time": "year", "n_boot": 100, "min_passages": 10,
         "correct": False, "out_dir": str(out3)}, tmp_path)
     assert (out3 / "report.html").exists()
-    for name in ("index", "shares_posture", "composition"):
+    for name in ("index", "index_trend", "shares_posture", "terms_posture"):
         assert (out3 / "charts" / f"{name}.png").exists() and (out3 / "tables" / f"{name}.csv").exists()
     assert "report.html" in _outputs(nb)
