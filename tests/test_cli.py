@@ -68,3 +68,13 @@ def test_every_command_has_help_with_an_example():
 def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "stance", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "stance" in result.stdout
+
+
+def test_every_command_is_documented():
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    docs = (repo / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in sorted((repo / "docs").glob("*.md")))
+    missing = [name for name in main.commands if f"stance {name}" not in docs]
+    assert not missing, f"commands not in README.md or docs/: {missing}"
