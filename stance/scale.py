@@ -32,6 +32,7 @@ from .score import (
     _assemble,
     _restraint_spec,
     document_level,
+    empty_output,
     make_plan,
     predict_columns,
 )
@@ -104,14 +105,6 @@ def _finish(frame: pd.DataFrame, preds, options: dict[str, Any]) -> pd.DataFrame
     return document_level(scored, options["codebook"]) if level == "document" else scored
 
 
-def _empty(plan: ScoringPlan, meta_columns: list[str], options: dict[str, Any]) -> pd.DataFrame:
-    """The output's columns and dtypes, from scoring one made-up passage (the partitions' `meta`)."""
-    row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
-           "is_boilerplate": False, "text": "x"}
-    frame = pd.DataFrame([row])
-    return _finish(frame, predict_columns(plan, ["x"], options["terms"]), options).iloc[:0]
-
-
 def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models, *, scheduler: str | None = None,
                n_workers: int = 2, text_col: str = "text", meta_cols: list[str] | None = None,
                id_col: str | None = None, unit: str = "paragraph", level: str = "passage",
@@ -145,7 +138,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
         skip(where, why)
     options = dict(table=table, unit=unit, batch_size=batch_size, meta_columns=in_plan.meta_columns,
                    level=level, codebook=codebook, with_text=with_text, terms=terms)
-    options["empty"] = _empty(plan, in_plan.meta_columns, options)
+    options["empty"] = empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
     specs = partitions(in_plan.files, rows_per_partition)
 
     start = time.perf_counter()

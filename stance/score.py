@@ -308,12 +308,25 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     frames = passage_batches(docs, in_plan.meta_columns, batch_size)
 
     def run() -> Iterator[pd.DataFrame]:
+        produced = False
         for frame, preds in _pooled(plan, frames, terms, jobs):
             scored = _assemble(frame, preds, with_text or level == "document")
             if progress:
                 progress(len(frame))
+            produced = True
             yield document_level(scored, codebook) if level == "document" else scored
+        if not produced:  # no passage at all: still give the output's columns
+            yield empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
     return run()
+
+
+def empty_output(plan: ScoringPlan, meta_columns: list[str], level: str = "passage",
+                 codebook: Codebook | None = None, with_text: bool = False, terms: int = 0) -> pd.DataFrame:
+    """The output's columns and dtypes with no rows (scores one made-up passage and drops it)."""
+    row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
+           "is_boilerplate": False, "text": "x"}
+    scored = _assemble(pd.DataFrame([row]), predict_columns(plan, ["x"], terms), with_text or level == "document")
+    return (document_level(scored, codebook or load_codebook()) if level == "document" else scored).iloc[:0]
 
 
 def score_to_file(inputs: Iterable[str | Path], output: str | Path, model_or_models, **options) -> ScoreSummary:
@@ -354,6 +367,6 @@ from .score_project import (  # noqa: E402 - the project and aggregation half, r
 )
 
 __all__ = [
-    "RESTRAINT", "ScoreSummary", "ScoringPlan", "document_level", "load_plan", "make_plan",
+    "RESTRAINT", "ScoreSummary", "ScoringPlan", "document_level", "empty_output", "load_plan", "make_plan",
     "predict_columns", "project_predictions", "score_files", "score_frame", "score_project", "score_to_file",
 ]

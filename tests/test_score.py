@@ -289,6 +289,16 @@ def test_unreadable_files_stop_the_run_or_are_named_and_skipped(env, tmp_path):
     assert len(pd.read_parquet(out)) == 12
 
 
+def test_input_without_any_text_gives_an_empty_output_with_the_columns(env, tmp_path):
+    src = tmp_path / "empty.csv"
+    src.write_text("text,outlet\n,X\n  ,Y\n", encoding="utf-8")
+    skipped = []
+    summary = score_to_file([src], tmp_path / "out.parquet", env.model, on_skip=lambda w, why: skipped.append(w))
+    got = pd.read_parquet(tmp_path / "out.parquet")
+    assert summary.passages == 0 and len(got) == 0 and skipped == [f"{src}: row 1", f"{src}: row 2"]
+    assert {"doc_id", "passage_id", "outlet", "posture", "posture:restraint"} <= set(got.columns)
+
+
 # -- the project's own passages --------------------------------------------------------------------------------
 
 def test_score_project_stores_predictions_and_reads_them_back(env, tmp_path):
