@@ -127,19 +127,17 @@ class _BinaryOrMulti:
             return self
         self.constant_ = None
         splits = _inner_splits(y, groups, p["cv"], p["random_state"])
-        if p["C"] == "auto":
-            scores = [_cv_f1(X, y, splits, C, p["class_weight"], self.classes_) for C in p["Cs"]]
-            self.C_ = float(p["Cs"][int(np.argmax(scores))])
-        else:
-            self.C_ = float(p["C"])
-        oof = np.zeros((X.shape[0], _n_scores(self.classes_)), dtype=np.float64)
-        covered = np.zeros(X.shape[0], dtype=bool)
-        for tr, te in splits:
-            svm = _svm(self.C_, p["class_weight"]).fit(X[tr], y[tr])
-            oof[te] = _scores(svm, X[te], self.classes_)
-            covered[te] = True
+        # the inner folds choose C (by macro-F1) and give the out-of-fold scores that calibrate the
+        # probabilities: the fits at the chosen C serve both
+        Cs = list(p["Cs"]) if p["C"] == "auto" else [float(p["C"])]
+        best = None
+        for C in Cs:
+            oof, covered, f1 = _oof_scores(X, y, splits, C, p["class_weight"], self.classes_)
+            if best is None or f1 > best[3]:
+                best = (float(C), oof, covered, f1)
+        self.C_, oof, covered, _ = best
         self.svm_ = _svm(self.C_, p["class_weight"]).fit(X, y)
-        if not covered.all():  # too little data for inner folds: calibrate in-sample (said in card)
+        if not covered.all():  # too little data for inner folds: calibrate in-sample
             oof[~covered] = _scores(self.svm_, X[~covered], self.classes_)
         self.calibrator_ = LogisticRegression(C=100.0, max_iter=1000).fit(oof, y)
         return self
@@ -154,7 +152,8 @@ class _BinaryOrMulti:
 
 
 def _svm(C: float, class_weight) -> LinearSVC:
-    return LinearSVC(C=C, class_weight=class_weight, dual="auto", max_iter=5000)
+    # a fixed random_state: liblinear shuffles, and the same data should give the same model
+    return LinearSVC(C=C, class_weight=class_weight, dual="auto", max_iter=5000, random_state=0)
 
 
 def _n_scores(classes) -> int:
@@ -178,14 +177,21 @@ def _scores(svm: LinearSVC, X, classes) -> np.ndarray:
     return out
 
 
-def _cv_f1(X, y, splits, C, class_weight, classes) -> float:
-    scores = []
+def _oof_scores(X, y, splits, C, class_weight, classes) -> tuple[np.ndarray, np.ndarray, float]:
+    """Out-of-fold decision scores at this C, which rows they cover, and their mean macro-F1."""
+    oof = np.zeros((X.shape[0], _n_scores(classes)), dtype=np.float64)
+    covered = np.zeros(X.shape[0], dtype=bool)
+    f1s = []
     for tr, te in splits:
         if len(np.unique(y[tr])) < 2:
             continue
-        pred = _svm(C, class_weight).fit(X[tr], y[tr]).predict(X[te])
-        scores.append(f1_score(y[te], pred, labels=classes, average="macro", zero_division=0))
-    return float(np.mean(scores)) if scores else 0.0
+        svm = _svm(C, class_weight).fit(X[tr], y[tr])
+        oof[te] = _scores(svm, X[te], classes)
+        covered[te] = True
+        pred = (classes[(oof[te, 0] > 0).astype(int)] if len(classes) == 2
+                else classes[np.argmax(oof[te], axis=1)])
+        f1s.append(f1_score(y[te], pred, labels=classes, average="macro", zero_division=0))
+    return oof, covered, float(np.mean(f1s)) if f1s else 0.0
 
 
 def _inner_splits(y, groups, cv: int, random_state: int) -> list[tuple[np.ndarray, np.ndarray]]:
