@@ -343,3 +343,10 @@ def test_holdout_figures_match_sklearn(model):
     pred = model.predict(frame["text"].tolist())["posture"]
     assert figs["weighted_f1"]["value"] == pytest.approx(f1_score(frame["posture"], pred, average="weighted"))
     assert figs["macro_f1"]["value"] == pytest.approx(f1_score(frame["posture"], pred, average="macro"))
+
+
+def test_training_twice_gives_the_same_model(gold):
+    frame = gold.head(80)
+    a = train(frame).predict_proba(frame["text"].tolist()[:10], "posture")
+    b = train(frame).predict_proba(frame["text"].tolist()[:10], "posture")
+    np.testing.assert_array_equal(a, b)
