@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -52,11 +54,19 @@ def test_train_with_too_few_labels_fails_with_a_message(project):
     assert "label 3 more" in result.output and "Traceback" not in result.output
 
 
-def test_evaluate_prints_figures_and_baseline(project):
+def test_evaluate_prints_figures_and_baseline(project, tmp_path):
+    out = tmp_path / "figures.json"
     result = run("evaluate", "--project", project, "--dimension", "voice", "--n-boot", "100",
-                 "--no-learning-curve", "-q")
+                 "--no-learning-curve", "-q", "--json", str(out))
     assert result.exit_code == 0, result.output
     assert "majority baseline" in result.output and "confusion matrix" in result.output
+    figures = json.loads(out.read_text())
+    voice = figures["dimensions"]["voice"]
+    assert voice["metrics"]["macro_f1"]["low"] <= voice["metrics"]["macro_f1"]["value"]
+    from stance.store import Project
+
+    real = Project.open(project).gold_frame(include_examples=False)
+    assert voice["passages"] == int(real["voice"].notna().sum())  # real passages only, never examples
 
 
 def test_explain_without_a_model_says_how_to_train(tmp_path):
