@@ -13,7 +13,6 @@ the two directions of a format can be read side by side; the contract tests chec
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, LabelError
-from .ingest import MAX_TEXT_BYTES
+from .ingest import MAX_TEXT_BYTES, check_fields, csv_records, parse_json_object
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -247,16 +246,6 @@ def _decode(data: bytes, source: str) -> str:
     return text
 
 
-def _json_line(line: str, where: str) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(row, dict):
-        raise InputError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    return row
-
-
 def _str(row: dict[str, Any], key: str, where: str) -> str | None:
     value = row.get(key)
     if value is None or value == "":
@@ -279,7 +268,7 @@ def _read_jsonl(text: str, source: str, codebook: Codebook) -> list[LabelRecord]
         if not line.strip():
             continue
         where = f"{source}: line {number}"
-        row = _json_line(line, where)
+        row = parse_json_object(line, where)
         records.append(LabelRecord(labels={d: row[d] for d in codebook.dimension_names
                                            if row.get(d) not in (None, "", [])},
                                    note=_str(row, "note", where) or "", **_common(row, where)))
@@ -288,12 +277,7 @@ def _read_jsonl(text: str, source: str, codebook: Codebook) -> list[LabelRecord]
 
 
 def _read_csv(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
-    csv.field_size_limit(64 * MAX_TEXT_BYTES)  # read huge fields so that we can name them, not crash
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise InputError(f"{source}: line 1: malformed CSV: {exc}") from None
+    header, rows = csv_records(text, source)
     if "passage_id" not in header and "text" not in header:
         raise InputError(f"{source}: no column 'passage_id' or 'text' to find the passages by; columns are: "
                          f"{', '.join(header)}")
@@ -302,21 +286,8 @@ def _read_csv(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
         raise InputError(f"{source}: no label columns; expected one or more of: "
                          f"{', '.join(codebook.dimension_names)} (columns are: {', '.join(header)})")
     records = []
-    start = 2
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"{source}: line {start}: malformed CSV: {exc}") from None
-        where = f"{source}: line {start}"
-        start = reader.line_num + 1
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            raise InputError(f"{where}: {len(values)} fields, but the header has {len(header)}")
-        row = dict(zip(header, values, strict=True))
+    for where, values in rows:
+        row = check_fields(where, values, header)
         records.append(LabelRecord(labels={d: row[d] for d in dims if row[d].strip()},
                                    note=row.get("note", ""), **_common(row, where)))
     return records
@@ -334,7 +305,7 @@ def _read_doccano(text: str, source: str, codebook: Codebook) -> list[LabelRecor
         if not line.strip():
             continue
         where = f"{source}: line {number}"
-        row = _json_line(line, where)
+        row = parse_json_object(line, where)
         raw = row.get("label", row.get("labels"))
         if raw is None:
             raise InputError(f"{where}: no 'label' field (doccano text classification exports have "

@@ -174,6 +174,56 @@ def read_html(path: Path, meta: dict[str, Any], unit: str) -> list[Document]:
     return [make_document(body, str(path), doc_meta, unit)]
 
 
+def parse_json_object(line: str, where: str) -> dict[str, Any]:
+    """One JSON Lines line as an object, or an `InputError` naming `where` (file and line)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(row).__name__}")
+    return row
+
+
+def csv_records(text: str, source: str, dialect: str = "excel") -> tuple[list[str], Iterator[tuple[str, list[str]]]]:
+    """The header of a CSV text and an iterator of (where, fields) for each non-blank record.
+
+    `where` names the file and the line the record starts on; malformed CSV and a missing header raise
+    `InputError` with that location. Callers check each record's field count with `check_fields`.
+    """
+    csv.field_size_limit(64 * MAX_TEXT_BYTES)  # read huge fields so that we can name them, not crash
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputError(f"{source}: file is empty") from None
+    except csv.Error as exc:
+        raise InputError(f"{source}: line 1: malformed CSV: {exc}") from None
+
+    def records() -> Iterator[tuple[str, list[str]]]:
+        start = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"{source}: line {start}: malformed CSV: {exc}") from None
+            where = f"{source}: line {start}"
+            start = reader.line_num + 1
+            if any(v.strip() for v in values):
+                yield where, values
+
+    return header, records()
+
+
+def check_fields(where: str, values: list[str], header: list[str]) -> dict[str, str]:
+    """A CSV record as a dict, or an `InputError` when its field count differs from the header's."""
+    if len(values) != len(header):
+        raise InputError(f"{where}: {len(values)} fields, but the header has {len(header)}")
+    return dict(zip(header, values, strict=True))
+
+
 @dataclass
 class TableOptions:
     """How to read a CSV/JSONL/Parquet table: which column is the text, which are metadata."""
@@ -221,33 +271,14 @@ def read_csv(path: Path, meta: dict[str, Any], unit: str, opts: TableOptions,
              on_skip: Callable[[str, str], None]) -> list[Document]:
     """A CSV (or TSV) file with a header row; one document per row."""
     text, _ = decode(path.read_bytes(), str(path))
-    csv.field_size_limit(64 * MAX_TEXT_BYTES)  # read huge fields so that we can name them, not crash
     dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{path}: file is empty") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: line 1: {exc}") from None
-    header = [h.strip() for h in header]
+    header, records = csv_records(text, str(path), dialect)
     _check_columns(header, opts, str(path))
     docs = []
-    while True:
+    for where, values in records:
         try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
-        where = f"{path}: line {reader.line_num}"
-        if not any(v.strip() for v in values):
-            continue
-        try:
-            if len(values) != len(header):
-                raise InputError(f"{where}: {len(values)} fields, but the header has {len(header)}")
-            docs.append(_row_document(dict(zip(header, values, strict=True)), where, opts, meta, unit,
-                                      f"{path}:{reader.line_num}"))
+            docs.append(_row_document(check_fields(where, values, header), where, opts, meta, unit,
+                                      where.replace(": line ", ":")))
         except InputError as exc:
             if not opts.skip_bad:
                 raise
@@ -268,12 +299,7 @@ def read_jsonl(path: Path, meta: dict[str, Any], unit: str, opts: TableOptions,
             continue
         where = f"{path}: line {number}"
         try:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(row).__name__}")
+            row = parse_json_object(line, where)
             if not checked:
                 _check_columns(list(row), opts, f"{path}: line {number}")
                 checked = True
