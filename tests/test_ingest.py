@@ -213,3 +213,12 @@ def test_jsonl_text_may_hold_unicode_line_separators(project, tmp_path):
     path = _write(tmp_path / "sep.jsonl", (json.dumps({"text": text}, ensure_ascii=False) + "\r\n").encode())
     ingest(project, [path])
     assert project.passages_frame().text.tolist() == [text]
+
+
+def test_csv_errors_name_the_line_a_record_starts_on(project, tmp_path):
+    path = _write(tmp_path / "multi.csv", b'text,outlet\n"two\nlines",A\n,B\nlast,C,extra\nfine,D\n')
+    with pytest.raises(InputError, match=r"multi\.csv: line 4: empty text"):
+        ingest(project, [path])
+    result = ingest(project, [path], skip_bad=True)
+    assert result.documents == 2  # the bad rows are skipped, the rows after them still read
+    assert [w.rsplit(": ", 1)[-1] for w, _ in result.skipped] == ["line 4", "line 5"]
