@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from ..codebook import Codebook, Dimension
@@ -312,10 +313,8 @@ def _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features,
             X = model.transform(real["text"].iloc[te].tolist(), _targets(real.iloc[te], target_column))
             p = _align(model.predict_proba_from_features(X, dim.name), model.classes_[dim.name], classes, dim.multi)
             if dim.multi:
-                from sklearn.metrics import f1_score
                 score = f1_score(y[te], (p >= 0.5).astype(int), average="macro", zero_division=0)
             else:
-                from sklearn.metrics import f1_score
                 score = f1_score(list(y[te]), model.predict_from_features(X, dim.name), average="macro",
                                  zero_division=0)
             rows.append({"fraction": frac, "fold": f, "passages": len(sub), "macro_f1": score})
