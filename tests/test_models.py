@@ -125,6 +125,14 @@ def test_figures_match_sklearn_computed_independently(evaluation):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     for fig in m.values():
         assert fig["low"] <= fig["value"] <= fig["high"]
+    # reliability: share correct among passages whose top probability falls in each bin
+    rel = ev.reliability
+    conf = proba.max(axis=1)
+    correct = np.asarray(classes)[proba.argmax(axis=1)] == p["true"].to_numpy()
+    for r in rel.itertuples():
+        in_bin = (conf > r.bin_low) & (conf <= r.bin_high) if r.bin_low > 0 else conf <= r.bin_high
+        assert r.count == in_bin.sum() and r.accuracy == pytest.approx(correct[in_bin].mean())
+        assert 0 <= r.accuracy_low <= r.accuracy_high <= 1
 
 
 def test_model_beats_the_majority_baseline_and_says_how_it_was_measured(evaluation):

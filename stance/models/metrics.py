@@ -108,7 +108,7 @@ def single_label_figures(y_true, y_pred, proba: np.ndarray, classes: list[str], 
     out["per_class"] = pd.DataFrame(rows)
     out["confusion"] = pd.DataFrame(cm.astype(int), index=pd.Index(classes, name="true"),
                                     columns=pd.Index(classes, name="predicted"))
-    out["reliability"] = reliability_table(conf, correct)
+    out["reliability"] = reliability_table(conf, correct, doc_idx=doc_idx, W=W)
     return out
 
 
@@ -165,21 +165,34 @@ def multi_label_figures(Y_true: np.ndarray, Y_pred: np.ndarray, proba: np.ndarra
     flat_p = proba.ravel()
     flat_conf = np.maximum(flat_p, 1 - flat_p)
     flat_correct = ((flat_p >= 0.5) == (Y_true.ravel() == 1)).astype(float)
-    out["reliability"] = reliability_table(flat_conf, flat_correct)
+    out["reliability"] = reliability_table(flat_conf, flat_correct, doc_idx=np.repeat(doc_idx, L), W=W)
     return out
 
 
-def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Top-label reliability: in each confidence bin, the mean confidence against the share correct.
+def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 10,
+                      doc_idx: np.ndarray | None = None, W: np.ndarray | None = None) -> pd.DataFrame:
+    """Top-label reliability: in each confidence bin, the mean confidence against the share correct
+    (with a document-bootstrap interval when `doc_idx` and the replicate weights `W` are given).
 
     A calibrated model has accuracy close to confidence in every bin."""
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    boot = doc_idx is not None and W is not None and W.shape[0] > 0
+    if boot:
+        D = W.shape[1]
+        n_db = np.zeros((D, bins))
+        c_db = np.zeros((D, bins))
+        np.add.at(n_db, (doc_idx, which), 1.0)
+        np.add.at(c_db, (doc_idx, which), correct)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            acc_s = (W @ c_db) / (W @ n_db)
     rows = []
     for b in range(bins):
         m = which == b
         if m.any():
+            lo, hi = _interval(acc_s[:, b]) if boot else (float("nan"), float("nan"))
             rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "count": int(m.sum()),
                          "mean_confidence": float(confidence[m].mean()),
-                         "accuracy": float(correct[m].mean())})
-    return pd.DataFrame(rows, columns=["bin_low", "bin_high", "count", "mean_confidence", "accuracy"])
+                         "accuracy": float(correct[m].mean()), "accuracy_low": lo, "accuracy_high": hi})
+    return pd.DataFrame(rows, columns=["bin_low", "bin_high", "count", "mean_confidence", "accuracy",
+                                       "accuracy_low", "accuracy_high"])
