@@ -100,6 +100,9 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
         if d.confusion is not None:
             click.echo(f"\n{d.dimension}: confusion matrix (rows: gold, columns: predicted)")
             click.echo(d.confusion.to_string())
+        if d.reliability is not None and not d.reliability.empty:
+            click.echo(f"\n{d.dimension}: reliability (is a passage labelled with confidence p right p of the time?)")
+            click.echo(d.reliability.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         if d.learning_curve is not None and not d.learning_curve.empty:
             click.echo(f"\n{d.dimension}: learning curve (macro-F1 on held-out documents)")
             click.echo(d.learning_curve.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

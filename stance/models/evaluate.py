@@ -113,6 +113,9 @@ class EvaluationResult:
                     f"majority baseline {b['value']:.3f}; {d.passages} passages in {d.documents} documents, "
                     f"{d.n_splits}-fold CV grouped by document"
                 )
+                br, bb = d.metrics["brier"], d.baseline["brier"]
+                lines.append(f"    Brier score {br['value']:.3f} (95% CI {br['low']:.3f}-{br['high']:.3f}; lower is "
+                             f"better) vs baseline {bb['value']:.3f}")
                 if d.per_class is not None:
                     for r in d.per_class.itertuples():
                         lines.append(f"    {r.value:<16} P {r.precision:.2f}  R {r.recall:.2f}  "
@@ -299,8 +302,13 @@ def _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features,
         docs = np.unique(real["doc_id"].iloc[tr])
         rng.shuffle(docs)
         C = chosen_C[f] if not isinstance(chosen_C[f], list) else float(np.median(chosen_C[f]))
+        taken = set()
         for frac in LEARNING_CURVE_FRACTIONS:
-            take = set(docs[: max(2, round(frac * len(docs)))])
+            n_docs = max(2, round(frac * len(docs)))
+            if n_docs in taken:  # few documents: several fractions round to the same subset
+                continue
+            taken.add(n_docs)
+            take = set(docs[:n_docs])
             sub = real.iloc[tr][real["doc_id"].iloc[tr].isin(take)]
             if not _trainable(sub, dim):
                 continue
