@@ -42,7 +42,7 @@ class GoldData:
         if dim.name not in self.frame.columns:
             raise ModelError(f"the gold frame has no column {dim.name!r} for dimension {dim.name!r}")
         col = self.frame[dim.name]
-        has = col.map(_has_label)
+        has = col.map(has_label)
         rows = self.frame[has]
         if not include_examples:
             rows = rows[~rows["is_example"]]
@@ -86,7 +86,8 @@ def gold_data(source, codebook: Codebook | None = None, include_examples: bool =
     return GoldData(frame, codebook)
 
 
-def _has_label(v) -> bool:
+def has_label(v) -> bool:
+    """True for a real label: not None or NaN, not an empty string or an empty list of values."""
     if v is None:
         return False
     if isinstance(v, float) and np.isnan(v):
@@ -97,7 +98,7 @@ def _has_label(v) -> bool:
 
 
 def _values(v) -> list[str]:
-    if not _has_label(v):
+    if not has_label(v):
         return []
     if isinstance(v, (list, tuple, np.ndarray)):
         return [str(x) for x in v]

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from ..errors import ModelError
+from .data import has_label
 from .features import TargetFeatures, make_vectorizer, vectorizer_fingerprint
 from .head import DEFAULT_CS, LinearHead
 
@@ -79,7 +80,7 @@ class StanceModel(BaseEstimator):
         self.n_train_: dict[str, int] = {}
         for dim in self.dimensions_:
             col = Y[dim]
-            mask = np.asarray([_has(v) for v in col])
+            mask = np.asarray([has_label(v) for v in col])
             multi = any(isinstance(v, (list, tuple, np.ndarray)) for v in col[mask])
             head = LinearHead(C=self.C, Cs=self.Cs, cv=self.cv, decision=self.decision,
                               class_weight=self.class_weight, random_state=self.random_state)
@@ -169,13 +170,3 @@ def _texts(texts) -> list[str]:
     if isinstance(texts, str):
         raise ModelError("expected a list of texts, got a single string; wrap it in a list")
     return ["" if t is None else str(t) for t in texts]
-
-
-def _has(v) -> bool:
-    if v is None:
-        return False
-    if isinstance(v, float) and np.isnan(v):
-        return False
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return len(v) > 0
-    return str(v) != ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook
@@ -15,6 +14,7 @@ from .data import (
     class_counts,
     describe_small,
     gold_data,
+    has_label,
     small_class_problems,
 )
 from .model import StanceModel
@@ -76,7 +76,7 @@ def train(
     Y = pd.DataFrame(index=frame.index)
     for dim in dims:
         Y[dim.name] = [_keep(v, keep_values[dim.name], dim.multi) for v in frame[dim.name]]
-    labelled_any = Y.map(_has).any(axis=1).to_numpy()
+    labelled_any = Y.map(has_label).any(axis=1).to_numpy()
     frame, Y = frame[labelled_any], Y[labelled_any]
     say(f"training {', '.join(d.name for d in dims)} on {len(frame)} passages "
         f"from {frame['doc_id'].nunique()} documents ({features})")
@@ -98,7 +98,7 @@ def train(
 
 
 def _keep(v, keep: list[str], multi: bool):
-    if not _has(v):
+    if not has_label(v):
         return None
     if multi:
         items = [x for x in (v.split(";") if isinstance(v, str) else v) if x in keep]
@@ -106,18 +106,10 @@ def _keep(v, keep: list[str], multi: bool):
     return v if v in keep else None
 
 
-def _has(v) -> bool:
-    if v is None:
-        return False
-    if isinstance(v, float) and np.isnan(v):
-        return False
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return len(v) > 0
-    return True
 
 
 def _summary(frame: pd.DataFrame, labels: pd.Series, multi: bool) -> dict:
-    mask = labels.map(_has).to_numpy()
+    mask = labels.map(has_label).to_numpy()
     rows = frame[mask]
     counts: dict[str, int] = {}
     for v in labels[mask]:
