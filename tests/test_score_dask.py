@@ -74,3 +74,16 @@ def test_dask_writes_a_folder_of_parts_atomically(env, client, inputs, tmp_path)
     whole = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     assert len(whole) == summary.passages
     pd.testing.assert_frame_equal(whole, pd.read_parquet(local))
+
+
+def test_dask_at_a_scheduler_address_and_unreadable_partitions_skipped(env, client, inputs, tmp_path):
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01 not text \x00")
+    skipped = []
+    out = tmp_path / "docs.csv"
+    summary = score_dask([inputs[1], bad], out, env.model, codebook=CODEBOOK, level="document",
+                         scheduler=client.scheduler.address, on_error="skip",
+                         on_skip=lambda where, why: skipped.append(where))
+    assert skipped == [str(bad)] and summary.skipped[0][0] == str(bad)
+    got = pd.read_csv(out)
+    assert len(got) == summary.rows > 0 and "restraint_index" in got.columns
