@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +21,15 @@ from typing import Any, TextIO
 import pandas as pd
 
 from .errors import InputError
-from .ingest import STANDARD_META, TableOptions, _check_columns, iter_files, make_document, read_path
+from .ingest import (
+    STANDARD_META,
+    TableOptions,
+    _check_columns,
+    iter_files,
+    make_document,
+    parse_json_object,
+    read_path,
+)
 
 STDIN = "-"
 TABLE_KINDS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -124,7 +131,7 @@ def table_header(path: Path, kind: str) -> list[str]:
                 return [h.strip() for h in header]
             for number, line in enumerate(f, start=1):
                 if line.strip():
-                    row = _json_row(line, f"{path}: line {number}")
+                    row = parse_json_object(line, f"{path}: line {number}")
                     return [str(k) for k in row]
             raise InputError(f"{path}: file is empty")
     except UnicodeDecodeError:
@@ -133,16 +140,6 @@ def table_header(path: Path, kind: str) -> list[str]:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def _json_row(line: str, where: str) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(row, dict):
-        raise InputError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    return row
 
 
 # -- rows: (where, record) pairs, one per document -------------------------------------------------
@@ -190,7 +187,7 @@ def iter_jsonl_lines(stream: TextIO, name: str) -> Iterator[tuple[str, dict[str,
     for number, line in enumerate(stream, start=1):
         if line.strip():
             where = f"{name}: line {number}"
-            yield where, _json_row(line, where)
+            yield where, parse_json_object(line, where)
 
 
 def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, Iterator[tuple[str, dict]]]:
@@ -204,7 +201,7 @@ def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, It
     else:
         return None, iter(())
     if first.lstrip().startswith("{"):
-        row = _json_row(first, f"<stdin>: line {first_number}")
+        row = parse_json_object(first, f"<stdin>: line {first_number}")
 
         def rows() -> Iterator[tuple[str, dict]]:
             yield f"<stdin>: line {first_number}", row
