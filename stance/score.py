@@ -114,7 +114,9 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
         plan = make_plan(m, codebook=project.codebook if project is not None else load_codebook())
         if project is not None:
             known = project.list_models()
-            same = known[[Path(p).resolve() == Path(model).resolve() for p in known["path"]]]
+            target = Path(model).resolve()
+            # a boolean Series, not a list: an empty list would select no columns of an empty registry
+            same = known[known["path"].map(lambda p: Path(p).resolve() == target).astype(bool)]
             for d in m.dimensions_:
                 ids = same.loc[same["dimension"] == d, "id"]
                 if len(ids):

@@ -341,3 +341,14 @@ def test_command_help_has_examples_and_usage_errors_are_clear(env, tmp_path):
     assert result.exit_code == 2 and "give an output file with -o" in result.output
     result = runner.invoke(main, ["score", str(tmp_path / "nope.csv"), "--model", str(env.path), "-o", "x.csv"])
     assert result.exit_code == 1 and "nope.csv: no such file or directory" in result.output
+
+
+def test_a_model_file_scores_a_project_that_has_no_models_yet(env, tmp_path):
+    project = Project.init(tmp_path / "fresh")
+    csv = tmp_path / "two.csv"
+    csv.write_text("text,outlet\nWithdraw the troops from Syria now.,A\nStrike the depots hard.,B\n", encoding="utf-8")
+    CliRunner().invoke(main, ["ingest", str(csv), "--project", str(project.path)])
+    result = CliRunner().invoke(main, ["score", "--project", str(project.path), "--model", str(env.path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "Stored predictions for 2 passages" in result.output
+    assert sorted(project.list_models()["dimension"]) == sorted(env.model.dimensions_)  # registered on use
