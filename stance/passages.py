@@ -26,6 +26,9 @@ _BOILERPLATE: list[tuple[str, re.Pattern[str], int]] = [
     ("subscribe", re.compile(r"^(?:subscribe|sign up|join (?:our|the)|get our|follow us|support (?:our|us)"
                              r"|donate|become a (?:member|subscriber))\b|\bnewsletter\b|\bunsubscribe\b",
                              re.I), 60),
+    ("transcript", re.compile(r"^[\[(]\s*(?:applause|laughter|cheers|cheering|booing|crosstalk|inaudible"
+                              r"|music|silence|pause|end of (?:transcript|remarks))\b[^\])]{0,40}[\])]\.?$",
+                              re.I), 8),
     ("copyright", re.compile(r"^(?:©|\(c\)\s|copyright\b)|all rights reserved", re.I), 40),
     ("bio", re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}),? (?:is|was|serves as) (?:an? |the )?"
                        r".{0,160}?\b(?i:fellow|director|professor|editor|correspondent|reporter|analyst|author"
@@ -33,6 +36,7 @@ _BOILERPLATE: list[tuple[str, re.Pattern[str], int]] = [
                        r"|journalist|lecturer|associate)\b"), 80),
 ]
 _HEADING = re.compile(r"^[^.!?]{1,80}:$")
+_BIO = next(pattern for kind, pattern, _ in _BOILERPLATE if kind == "bio")
 _MAX_BOILERPLATE_WORDS = max(limit for _, _, limit in _BOILERPLATE)
 
 
@@ -50,8 +54,8 @@ class Passage:
 
 
 def boilerplate_kind(text: str) -> str | None:
-    """The kind of boilerplate a passage is ('credit', 'more', 'subscribe', 'copyright', 'bio',
-    'heading'), or None for real content."""
+    """The kind of boilerplate a passage is ('credit', 'more', 'subscribe', 'transcript', 'copyright',
+    'bio', 'heading'), or None for real content."""
     stripped = text.strip()
     if not stripped:
         return "empty"
@@ -68,7 +72,7 @@ def boilerplate_kind(text: str) -> str | None:
 
 def bio_name(text: str) -> str | None:
     """The person's name if the passage is an author bio ("Jane Doe is a fellow at ...")."""
-    match = _BOILERPLATE[4][1].match(text.strip())
+    match = _BIO.match(text.strip())
     return match.group("name") if match else None
 
 

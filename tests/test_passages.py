@@ -38,6 +38,14 @@ def test_boilerplate_kinds_on_real_seed_lines(seed_file):
                        45: "credit", 54: "subscribe"}
 
 
+def test_transcript_markers_are_boilerplate_but_speech_is_not():
+    for marker in ["(Applause.)", "[Laughter]", "(APPLAUSE)", "[Crosstalk.]", "(End of transcript.)"]:
+        assert boilerplate_kind(marker) == "transcript", marker
+    for speech in ["(Applause.) And we will bring our troops home.", "Applause is not a strategy.",
+                   "(We will not send troops.)"]:
+        assert boilerplate_kind(speech) is None, speech
+
+
 def test_seed_file_splits_into_its_four_articles(seed_file):
     text = seed_file.read_text(encoding="utf-8")
     docs = [text[s:e] for s, e in split_concatenated(text)]
