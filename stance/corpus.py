@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .codebook import load_codebook
 from .errors import InputError
 from .ingest import Document, make_document
 
@@ -101,7 +102,7 @@ def load_corpus(path: Path | None = None, dimensions: list[str] | None = None) -
 
 
 def _gold_row(passage_id: str, row: dict[str, Any], dimensions: list[str] | None) -> GoldRow:
-    dims = dimensions or ["posture", "intervention", "role", "voice", "topic"]
+    dims = dimensions or load_codebook().dimension_names
     return GoldRow(
         passage_id=passage_id,
         labels={d: row[d] for d in dims if d in row},

@@ -104,6 +104,12 @@ MIGRATIONS: list[str] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Each annotator's current label per passage: the newest row, unless it was a skip or a retraction.
+_CURRENT_LABELS = (
+    "SELECT a.* FROM annotations a JOIN (SELECT MAX(id) AS id FROM annotations GROUP BY passage_id, annotator)"
+    " last ON last.id = a.id WHERE a.status = 'labelled'"
+)
+
 
 def now() -> str:
     """Current UTC time as an ISO 8601 string (seconds)."""
@@ -252,16 +258,10 @@ class Project:
                 return self.add_documents(docs, tx)
         stamp = now()
         added_docs = added_passages = duplicates = 0
-        existing = conn.execute("SELECT id FROM documents")
-        known = {row[0] for row in existing}
         for doc in docs:
-            if doc.id in known:
-                duplicates += 1
-                continue
-            known.add(doc.id)
             meta = doc.meta
-            conn.execute(
-                "INSERT INTO documents (id, source, title, author, outlet, date, url, meta_json, text,"
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO documents (id, source, title, author, outlet, date, url, meta_json, text,"
                 " is_example, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc.id, doc.source, meta.get("title"), meta.get("author"), meta.get("outlet"),
@@ -271,6 +271,9 @@ class Project:
                     doc.text, int(bool(doc.is_example)), stamp,
                 ),
             )
+            if inserted.rowcount == 0:  # same id already stored (a re-import): keep the first copy
+                duplicates += 1
+                continue
             conn.executemany(
                 "INSERT INTO passages (id, doc_id, seq, start, end, text, unit, is_boilerplate)"
                 " VALUES (?,?,?,?,?,?,?,?)",
@@ -359,11 +362,7 @@ class Project:
 
     def current_annotations(self, annotator: str | None = None) -> pd.DataFrame:
         """The latest annotation per passage and annotator (retracted ones excluded)."""
-        sql = (
-            "SELECT a.* FROM annotations a JOIN (SELECT passage_id, annotator, MAX(id) AS id FROM annotations"
-            + (" WHERE annotator = ?" if annotator else "")
-            + " GROUP BY passage_id, annotator) last ON last.id = a.id WHERE a.status = 'labelled'"
-        )
+        sql = f"SELECT * FROM ({_CURRENT_LABELS})" + (" WHERE annotator = ?" if annotator else "")
         frame = pd.read_sql_query(sql, self.conn, params=(annotator,) if annotator else None)
         frame["labels"] = [json.loads(s) for s in frame["labels_json"]]
         return frame
@@ -411,9 +410,13 @@ class Project:
                  json.dumps(card or {}, default=str), now()),
             ).lastrowid
 
+    def _absolute(self, stored: str) -> str:
+        """A registered model path as stored (relative to the project when inside it) made absolute."""
+        return stored if Path(stored).is_absolute() else str(self.path / stored)
+
     def list_models(self) -> pd.DataFrame:
         frame = pd.read_sql_query("SELECT * FROM models ORDER BY id", self.conn)
-        frame["path"] = [str(self.path / p) if not Path(p).is_absolute() else p for p in frame["path"]]
+        frame["path"] = [self._absolute(p) for p in frame["path"]]
         return frame
 
     def latest_model(self, dimension: str) -> dict[str, Any] | None:
@@ -424,8 +427,7 @@ class Project:
         if row is None:
             return None
         out = dict(row)
-        if not Path(out["path"]).is_absolute():
-            out["path"] = str(self.path / out["path"])
+        out["path"] = self._absolute(out["path"])
         out["metrics"] = json.loads(out.pop("metrics_json"))
         out["card"] = json.loads(out.pop("card_json"))
         return out
@@ -436,9 +438,7 @@ class Project:
         c = self.conn
         one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
         by_annotator = dict(c.execute(
-            "SELECT a.annotator, COUNT(*) FROM annotations a JOIN (SELECT MAX(id) AS id FROM annotations"
-            " GROUP BY passage_id, annotator) last ON last.id = a.id WHERE a.status = 'labelled'"
-            " GROUP BY a.annotator ORDER BY a.annotator"
+            f"SELECT annotator, COUNT(*) FROM ({_CURRENT_LABELS}) GROUP BY annotator ORDER BY annotator"
         ).fetchall())
         gold = dict(c.execute(
             "SELECT dimension, COUNT(DISTINCT passage_id) FROM gold_labels GROUP BY dimension"

@@ -7,7 +7,6 @@ Each sub-module holds the commands of one area and exports them in ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
-import sys
 
 import click
 
@@ -56,7 +55,3 @@ for _name in MODULES:
         continue
     for _command in _module.COMMANDS:
         main.add_command(_command)
-
-
-def run() -> None:  # pragma: no cover - console entry alias
-    sys.exit(main())

@@ -125,17 +125,11 @@ def status(project_path: str, by_label: bool, fmt: str) -> None:
         if fmt == "csv":
             click.echo(table.to_csv(index=False), nl=False)
         elif fmt == "markdown":
-            click.echo(table.to_markdown(index=False) if _has_tabulate() else _markdown(table))
+            # our own writer, not DataFrame.to_markdown: the output (and the data card made from it)
+            # must not change with whether the optional `tabulate` package happens to be installed
+            click.echo(_markdown(table))
         else:
             click.echo(table.to_string(index=False))
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _markdown(table) -> str:
