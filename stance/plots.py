@@ -267,7 +267,6 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
             _errorbar(a, t["index"][small], ys[small], t["low"][small], t["high"][small], GREY, hollow=True)
         a.set_yticks(ys)
         a.set_yticklabels([_n_label(r.glabel, r.passages, r.documents, r.small) for r in t.itertuples()])
-        _grey_small_ticks(a, list(small[::-1])[::-1])
         for tick, s in zip(a.get_yticklabels(), small, strict=False):
             tick.set_color(GREY if s else INK)
         lim = max(0.25, float(np.nanmax(np.abs(t[["low", "high", "index"]].to_numpy(float)))) * 1.15

@@ -175,7 +175,9 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0) -> dict
 def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
     from .models.explain import _pretty
 
-    names = model.__dict__.setdefault("_score_names", np.asarray(model.feature_names(), dtype=object))
+    names = model.__dict__.get("_score_names")
+    if names is None:  # built once per model, not once per batch and dimension
+        names = model.__dict__["_score_names"] = np.asarray(model.feature_names(), dtype=object)
     head = model.head(dim)
     head_classes = list(model.classes_[dim]) if head.multilabel_ else [str(c) for c in head.classes_]
     coef = head.coef_

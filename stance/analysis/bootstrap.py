@@ -10,8 +10,6 @@ documents the interval is wide, and with one document it is not defined (NaN), s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 LEVEL = 0.95
@@ -39,10 +37,8 @@ def replicate_weights(D: int, n_boot: int, rng: np.random.Generator):
         done += b
 
 
-def ratio_replicates(sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.random.Generator,
-                     transform: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
-    """(n_boot x K) replicates of sum(values) / passages, optionally transformed per replicate row
-    block (e.g. a correction for classifier error). Empty when there are fewer than 2 documents."""
+def ratio_replicates(sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot x K) replicates of sum(values) / passages. Empty when there are fewer than 2 documents."""
     D, K = sums.shape
     if D < 2 or n_boot <= 0:
         return np.zeros((0, K))
@@ -50,7 +46,7 @@ def ratio_replicates(sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.
     for W in replicate_weights(D, n_boot, rng):
         n = W @ counts
         est = (W @ sums) / np.where(n > 0, n, np.nan)[:, None]
-        out.append(transform(est) if transform is not None else est)
+        out.append(est)
     return np.vstack(out)
 
 

@@ -5,7 +5,6 @@ or annotates anything.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -24,14 +23,12 @@ MODEL_COLUMNS = ["dimension", "metric", "value", "low", "high", "baseline", "pas
 
 
 def annotation_quality(project) -> tuple[pd.DataFrame, str]:
-    """Agreement per dimension from `stance.agreement.agreement(project)` when that module exists,
+    """Agreement per dimension from `stance.agreement.agreement(project)`,
     as (table, note). The note says why the table is empty when it is."""
+    from ..agreement import agreement
+
     try:
-        mod = importlib.import_module("stance.agreement")
-    except ModuleNotFoundError:
-        return pd.DataFrame(columns=AGREEMENT_COLUMNS), "agreement is not available in this installation"
-    try:
-        result = mod.agreement(project)
+        result = agreement(project)
     except Exception as exc:  # a project with one annotator, for instance
         return pd.DataFrame(columns=AGREEMENT_COLUMNS), f"agreement not computed: {exc}"
     table = _agreement_frame(result)
@@ -44,7 +41,7 @@ def annotation_quality(project) -> tuple[pd.DataFrame, str]:
 def _agreement_frame(result) -> pd.DataFrame:
     """`AgreementReport.to_frame()` (one row per dimension: alpha with its interval, observed
     agreement, overlap) as long rows: one per dimension and statistic, with the passages it is on."""
-    frame = result.to_frame() if hasattr(result, "to_frame") else result
+    frame = result.to_frame()
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         return pd.DataFrame(columns=AGREEMENT_COLUMNS)
     rows = []

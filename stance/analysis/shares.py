@@ -111,17 +111,16 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
         codes = doc_codes(part)
         sums, counts = doc_sums(codes, mat)
         n, D = len(part), len(counts)
+        reps = ratio_replicates(sums, counts, n_boot, rng)
         if corrected:
             q = sums.sum(axis=0) / max(n, 1)
             est = adjust(_norm(q), rates) if n and q.sum() > 0 else np.full(len(model_values), np.nan)
-            reps = ratio_replicates(sums, counts, n_boot, rng)
             if len(reps):
                 reps = adjust(_norm(reps), rates if rates_b is None else rates_b[: len(reps)])
             lo, hi = percentile_interval(reps, level)
             est, lo, hi = (_spread(a, model_values, values) for a in (est, lo, hi))
         else:
             est = sums.sum(axis=0) / n if n else np.full(len(values), np.nan)
-            reps = ratio_replicates(sums, counts, n_boot, rng)
             lo, hi = percentile_interval(reps, level)
         new = _rows(key, values, est, lo, hi, n, D, min_passages, estimator=estimator)
         if cumulative and not corrected:
@@ -201,11 +200,9 @@ class IndexSpec:
 def default_index(codebook) -> IndexSpec:
     """The restraint index: the scoring module's definition (`stance.score.RESTRAINT`) checked
     against the codebook; without it, the codebook's first dimension, first value minus second."""
-    try:
-        from ..score import RESTRAINT as spec  # the document-level definition, when installed
-    except ImportError:
-        spec = None
-    if spec is not None and spec["dimension"] in codebook.dimension_names:
+    from ..score_project import RESTRAINT as spec  # the document-level definition
+
+    if spec["dimension"] in codebook.dimension_names:
         values = codebook.dimension(spec["dimension"]).value_names
         roles = (codebook.dimension(spec["role_dimension"]).value_names
                  if spec.get("role_dimension") in codebook.dimension_names else [])

@@ -94,7 +94,6 @@ class Adjudication:
             raise HTTPException(422, f"choose a value for {dim!r}")
         if self.project.conn.execute("SELECT 1 FROM passages WHERE id = ?", (pid,)).fetchone() is None:
             raise HTTPException(404, f"unknown passage id {pid[:100]!r}")
-        self.codebook.validate_label(dim, value)  # LabelError -> 422 naming the valid values
         gold_id = self.agreement.resolve(self.project, pid, dim, value, self.adjudicator, note)
         return {"saved": True, "gold_id": gold_id, **self.item(int(data.get("index") or 0))}
 

@@ -220,7 +220,7 @@ def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_spli
         if dim.multi:
             pred[te] = (proba[te] >= 0.5).astype(int)
         else:
-            pred[te] = model.predict_from_features(X, dim.name)
+            pred[te] = model.labels_from_proba(p_fold, dim.name)
         chosen_C.append(model.heads_[dim.name].C_)
         fold_of[te] = f
         # majority-class baseline: the training fold's most frequent value and its class shares
@@ -319,11 +319,12 @@ def _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features,
             except (ValueError, ModelError):
                 continue
             X = model.transform(real["text"].iloc[te].tolist(), _targets(real.iloc[te], target_column))
-            p = _align(model.predict_proba_from_features(X, dim.name), model.classes_[dim.name], classes, dim.multi)
+            p_raw = model.predict_proba_from_features(X, dim.name)
             if dim.multi:
+                p = _align(p_raw, model.classes_[dim.name], classes, dim.multi)
                 score = f1_score(y[te], (p >= 0.5).astype(int), average="macro", zero_division=0)
             else:
-                score = f1_score(list(y[te]), model.predict_from_features(X, dim.name), average="macro",
+                score = f1_score(list(y[te]), model.labels_from_proba(p_raw, dim.name), average="macro",
                                  zero_division=0)
             rows.append({"fraction": frac, "fold": f, "passages": len(sub), "macro_f1": score})
     raw = pd.DataFrame(rows, columns=["fraction", "fold", "passages", "macro_f1"])

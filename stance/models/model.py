@@ -137,8 +137,11 @@ class StanceModel(BaseEstimator):
 
     def predict_from_features(self, X, dimension: str) -> list:
         """Labels (a list of value lists for multi-valued dimensions)."""
+        return self.labels_from_proba(self.predict_proba_from_features(X, dimension), dimension)
+
+    def labels_from_proba(self, proba: np.ndarray, dimension: str) -> list:
+        """Labels from probabilities already computed by `predict_proba_from_features`."""
         head = self.head(dimension)
-        proba = head.predict_proba(X)
         pred = head.predict_from_proba(proba)
         if head.multilabel_:
             names = self.classes_[dimension]
