@@ -57,14 +57,18 @@ class ScoringPlan:
         rank = {d: i for i, d in enumerate(self.order)}
         return sorted(dims, key=lambda d: rank.get(d, len(rank)))
 
-    def classes(self, dimension: str) -> list[str]:
-        """The values of `dimension` in output order (the codebook's, when the plan was given one)."""
+    def model(self, dimension: str) -> StanceModel:
+        """The model that scores `dimension`."""
         for model, dims in self.groups:
             if dimension in dims:
-                trained = [str(c) for c in model.classes_[dimension]]
-                order = self.order.get(dimension, [])
-                return [v for v in order if v in trained] + [v for v in trained if v not in order]
+                return model
         raise ModelError(f"no model scores dimension {dimension!r}; scored: {', '.join(self.dimensions)}")
+
+    def classes(self, dimension: str) -> list[str]:
+        """The values of `dimension` in output order (the codebook's, when the plan was given one)."""
+        trained = [str(c) for c in self.model(dimension).classes_[dimension]]
+        order = self.order.get(dimension, [])
+        return [v for v in order if v in trained] + [v for v in trained if v not in order]
 
 
 def make_plan(models, dimensions: list[str] | None = None, codebook: Codebook | None = None) -> ScoringPlan:

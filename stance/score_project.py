@@ -126,11 +126,10 @@ def score_project(project: Project | str | Path, model: str | Path | None = None
     frames = (passages.iloc[i:i + batch_size] for i in range(0, len(passages), batch_size))
     stamp = now()
     rows = []
+    layout = {d: (plan.classes(d), plan.model(d).multi_[d]) for d in plan.dimensions}
     for frame, preds in _pooled(plan, frames, 0, jobs):
-        for d in plan.dimensions:
-            classes = plan.classes(d)
+        for d, (classes, multi) in layout.items():
             probs = np.column_stack([preds[f"{d}:{v}"] for v in classes])
-            multi = plan.groups[[d in dims for _, dims in plan.groups].index(True)][0].multi_[d]
             for pid, label, p in zip(frame["passage_id"], preds[d], probs, strict=True):
                 value = [x for x in label.split(";") if x] if multi else label
                 rows.append((pid, plan.model_ids[d], d, json.dumps(value, ensure_ascii=False),

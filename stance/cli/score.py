@@ -73,8 +73,12 @@ def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col,
         raise click.UsageError("give an output file with -o (e.g. -o scores.parquet)")
     if project_path is None and model_path is None:
         project_path = "."
-    plan = lib.load_plan(project_path, model_path)
-    codebook = _codebook(project_path)
+    from ..codebook import load_codebook
+    from ..store import Project
+
+    project = Project.open(project_path) if project_path else None  # opened once, for plan and codebook
+    plan = lib.load_plan(project, model_path)
+    codebook = project.codebook if project is not None else load_codebook()
     options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
                    if meta_cols else None, id_col=id_col, unit=unit, level=level, codebook=codebook,
                    batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
@@ -94,13 +98,6 @@ def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col,
     click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
                f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
                + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
-
-
-def _codebook(project_path):
-    from ..codebook import load_codebook
-    from ..store import Project
-
-    return Project.open(project_path).codebook if project_path else load_codebook()
 
 
 class _bar:
