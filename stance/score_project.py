@@ -17,7 +17,7 @@ import pandas as pd
 from .codebook import Codebook
 from .errors import CodebookError, InputError
 from .ingest import STANDARD_META
-from .store import Project, now
+from .store import Project, latest_predictions, now, replace_predictions
 
 # The restraint index: mean P(plus) - P(minus) of `dimension` over a document's argumentative passages,
 # i.e. passages that are not boilerplate and whose predicted `role_dimension` is not non-argumentative.
@@ -137,8 +137,7 @@ def score_project(project: Project | str | Path, model: str | Path | None = None
         if progress:
             progress(len(frame))
     with project.transaction() as conn:
-        conn.executemany("INSERT OR REPLACE INTO predictions (passage_id, model_id, dimension, label_json,"
-                         " probs_json, created_at) VALUES (?,?,?,?,?,?)", rows)
+        replace_predictions(conn, rows)
     return {"passages": len(passages), "dimensions": plan.dimensions, "model_ids": dict(plan.model_ids)}
 
 
@@ -149,10 +148,7 @@ def project_predictions(project: Project | str | Path, include_examples: bool = 
     model). Passages never scored are left out; written codebook examples only with `include_examples`."""
     if isinstance(project, (str, Path)):
         project = Project.open(project)
-    latest = project.conn.execute(
-        "SELECT passage_id, dimension, label_json, probs_json FROM (SELECT *, ROW_NUMBER() OVER"
-        " (PARTITION BY passage_id, dimension ORDER BY created_at DESC, model_id DESC) AS rn FROM predictions)"
-        " WHERE rn = 1").fetchall()
+    latest = latest_predictions(project.conn)
     passages = project.passages_frame(include_examples=include_examples)
     codebook = project.codebook
     by_dim: dict[str, dict[str, tuple]] = {}

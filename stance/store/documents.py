@@ -1,0 +1,110 @@
+"""Documents and their passages: insert, look up, and read as a frame in document order."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from .schema import now
+
+STANDARD_COLUMNS = ("title", "author", "outlet", "date", "url")  # document metadata with a column of its own
+
+# Document order: the order documents were imported, then their passages in sequence.
+_DOCUMENT_ORDER = "d.imported_at, d.rowid, p.seq"
+
+
+def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, int, int]:
+    """Insert documents (`stance.ingest.Document`) and their passages; skip documents already present
+    (same id: a re-import keeps the first copy). Returns (documents added, passages added, duplicates)."""
+    stamp = now()
+    added_docs = added_passages = duplicates = 0
+    for doc in docs:
+        meta = doc.meta
+        inserted = conn.execute(
+            "INSERT OR IGNORE INTO documents (id, source, title, author, outlet, date, url, meta_json, text,"
+            " is_example, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.id, doc.source, *(meta.get(k) for k in STANDARD_COLUMNS),
+                json.dumps({k: v for k, v in meta.items() if k not in STANDARD_COLUMNS}, ensure_ascii=False),
+                doc.text, int(bool(doc.is_example)), stamp,
+            ),
+        )
+        if inserted.rowcount == 0:
+            duplicates += 1
+            continue
+        conn.executemany(
+            "INSERT INTO passages (id, doc_id, seq, start, end, text, unit, is_boilerplate)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(p.id, doc.id, p.seq, p.start, p.end, p.text, p.unit, int(p.is_boilerplate)) for p in doc.passages],
+        )
+        added_docs += 1
+        added_passages += len(doc.passages)
+    return added_docs, added_passages, duplicates
+
+
+def passages_frame(conn: sqlite3.Connection, include_examples: bool = True) -> pd.DataFrame:
+    """Every passage with its document's metadata, in document order."""
+    sql = (
+        "SELECT p.id AS passage_id, p.doc_id, p.seq, p.start, p.end, p.text, p.unit,"
+        " p.is_boilerplate, d.title, d.author, d.outlet, d.date, d.url, d.source, d.meta_json,"
+        " d.is_example FROM passages p JOIN documents d ON d.id = p.doc_id"
+    )
+    if not include_examples:
+        sql += " WHERE d.is_example = 0"
+    sql += f" ORDER BY {_DOCUMENT_ORDER}"
+    frame = pd.read_sql_query(sql, conn)
+    frame["is_boilerplate"] = frame["is_boilerplate"].astype(bool)
+    frame["is_example"] = frame["is_example"].astype(bool)
+    return frame
+
+
+def passage_exists(conn: sqlite3.Connection, passage_id: str) -> bool:
+    """True when the project has a passage with this id."""
+    return conn.execute("SELECT 1 FROM passages WHERE id = ?", (passage_id,)).fetchone() is not None
+
+
+def known_passages(conn: sqlite3.Connection, passage_ids: Iterable[str]) -> set[str]:
+    """The ids among `passage_ids` that the project has."""
+    return {row[0] for row in conn.execute(
+        "SELECT id FROM passages WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(passage_ids)),))}
+
+
+def passages_by_text(conn: sqlite3.Connection, texts: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """{text: [(passage id, doc id), ...]} for passages whose text is exactly one of `texts` (by id)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for pid, doc_id, text in conn.execute(
+        "SELECT id, doc_id, text FROM passages WHERE text IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(sorted(texts)),),
+    ):
+        out.setdefault(text, []).append((pid, doc_id))
+    return out
+
+
+def passage_details(conn: sqlite3.Connection, passage_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """{passage id: passage and document fields} for the given passages only (a project may hold
+    millions): id, doc_id, seq, text, the document's metadata columns, and `order`, a key that sorts
+    passages into document order."""
+    out = {}
+    for row in conn.execute(
+        "SELECT p.id, p.doc_id, p.seq, p.text, d.title, d.outlet, d.author, d.date, d.url, d.imported_at,"
+        " d.rowid AS doc_row FROM passages p JOIN documents d ON d.id = p.doc_id"
+        " WHERE p.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(passage_ids))),),
+    ):
+        item = dict(row)
+        item["order"] = (item.pop("imported_at"), item.pop("doc_row"), item["seq"])
+        out[item["id"]] = item
+    return out
+
+
+def document_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Counts for `stance status`: documents, example documents, passages, boilerplate passages."""
+    docs, examples = conn.execute("SELECT COUNT(*), COALESCE(SUM(is_example), 0) FROM documents").fetchone()
+    passages, boilerplate = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(is_boilerplate), 0) FROM passages").fetchone()
+    return {"documents": docs, "example_documents": examples, "passages": passages,
+            "boilerplate_passages": boilerplate}
