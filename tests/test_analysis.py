@@ -164,7 +164,8 @@ def test_restraint_index_from_labels_and_probabilities_per_period():
     assert len(t[t["outlet"] == "Y"]) == 1  # the undated passage is left out of the time table
     # passages predicted as background or boilerplate-like roles are not argumentative: left out
     roles = CODEBOOK.dimension("role").value_names
-    skip = spec.non_argumentative[0]
+    assert spec.exclude[0][0] == "role"
+    skip = spec.exclude[0][1][0]
     frame["role"] = [roles[0], skip, roles[0], roles[0], roles[0], roles[0]]
     t = index_table(frame, spec, by="outlet", n_boot=100).set_index("outlet")
     assert t.loc["X", "passages"] == 2 and math.isclose(t.loc["X", "index"], ((0.6 - 0.2) + 0.9) / 2)

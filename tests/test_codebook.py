@@ -81,3 +81,40 @@ def test_renderings_show_every_value_and_escape_markup():
             assert f"[{value.key}] {value.name}" in text
             assert value.name in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_the_index_and_the_composition_are_defined_in_the_codebook():
+    cb = load_codebook()
+    assert (cb.index.name, cb.index.dimension, cb.index.positive, cb.index.negative) == (
+        "restraint_index", "posture", "restraint", "escalation")
+    assert dict(cb.index.exclude) == {"role": ("background", "other")}
+    assert cb.index.label == "restraint index"
+    assert (cb.composition.dimension, cb.composition.split) == ("role", "voice")
+    assert parse_codebook(yaml.safe_dump(cb.to_dict())) == cb  # to_dict keeps the analysis section
+
+
+def test_analysis_section_is_checked_with_every_problem_listed():
+    data = default_yaml()
+    data["analysis"] = {"index": {"name": "hawk index", "dimension": "posture", "positive": "hawk",
+                                  "negative": "restraint", "exclude": {"mood": ["sad"]}},
+                        "composition": {"dimension": "topic", "split": "topic"}, "colour": "red"}
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(yaml.safe_dump(data))
+    problems = info.value.problems
+    assert "analysis: unknown key(s) 'colour'; valid: index, composition" in problems
+    assert any("'name' must be a column name without spaces" in p for p in problems)
+    assert ("analysis.index.positive: 'hawk' is not a value of 'posture'; valid: restraint, escalation, "
+            "neutral, not_applicable") in problems
+    assert any(p.startswith("analysis.index.exclude: no dimension 'mood'") for p in problems)
+    assert "analysis.composition: 'split' must be another dimension than 'dimension'" in problems
+    assert len(problems) == 5
+    data["analysis"] = {"index": {"name": "t", "dimension": "topic", "positive": "iran", "negative": "other"}}
+    with pytest.raises(CodebookError, match="takes several values"):
+        parse_codebook(yaml.safe_dump(data))
+
+
+def test_a_codebook_without_analysis_section_has_no_index():
+    data = default_yaml()
+    del data["analysis"]
+    cb = parse_codebook(yaml.safe_dump(data))
+    assert cb.index is None and cb.composition is None

@@ -224,3 +224,52 @@ def test_classifier_errors_come_from_the_model_s_own_project_and_are_cached(tmp_
     again = classifier_errors(corpus, "posture")
     assert np.array_equal(again.confusion, errors.confusion) and again.docs is not None
     assert classifier_errors(corpus, "topic") is None  # multi-valued: no ACC/PACC
+
+
+TWO_VALUES = """
+name: hawks and doves
+version: "1"
+dimensions:
+  - name: tone
+    question: Does the passage favour force or talks?
+    values:
+      - {name: hawk, key: h, definition: Favours force.}
+      - {name: dove, key: d, definition: Favours talks.}
+"""
+HAWK_INDEX = """
+analysis:
+  index: {name: hawk_score, dimension: tone, positive: hawk, negative: dove}
+"""
+
+
+def _tone_scores() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = []
+    for g, hawkish in (("Hawk Weekly", 0.8), ("Dove Daily", 0.2)):
+        for d in range(6):
+            for _ in range(4):
+                p = float(np.clip(rng.normal(hawkish, 0.1), 0, 1))
+                rows.append({"doc_id": f"{g}-{d}", "outlet": g, "is_boilerplate": False,
+                             "text": " ".join(rng.choice(WORDS[3:] if p > 0.5 else WORDS[:3], 6)),
+                             "tone": "hawk" if p > 0.5 else "dove", "tone:hawk": p, "tone:dove": 1 - p})
+    return pd.DataFrame(rows)
+
+
+def test_a_custom_codebook_s_own_index_goes_through_the_report(tmp_path):
+    from stance.codebook import parse_codebook
+
+    codebook = parse_codebook(TWO_VALUES + HAWK_INDEX)
+    result = report.build_report(_tone_scores(), tmp_path / "hawks", by="outlet", n_boot=50, codebook=codebook)
+    html = result.html.read_text()
+    assert "Hawk score per outlet" in html and "P(tone=hawk) − P(tone=dove)" in html
+    index = pd.read_csv(result.out_dir / "tables" / "index.csv").set_index("outlet")["index"]
+    assert index["Hawk Weekly"] > 0.3 > -0.3 > index["Dove Daily"]
+    assert (result.out_dir / "tables" / "terms_tone.csv").exists()  # the index's poles compared
+    assert not (result.out_dir / "tables" / "composition.csv").exists()  # the codebook defines none
+    assert "restraint" not in html and "role" not in html
+
+    without = report.build_report(_tone_scores(), tmp_path / "plain", by="outlet", n_boot=20,
+                                  codebook=parse_codebook(TWO_VALUES))
+    html = without.html.read_text()
+    assert "No index: the codebook defines no index" in html
+    assert not (without.out_dir / "tables" / "index.csv").exists()

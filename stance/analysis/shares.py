@@ -8,11 +8,11 @@ behind each figure, and a `small` flag for groups under `min_passages` (shown gr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..codebook import IndexDefinition
 from ..errors import InputError
 from .bootstrap import LEVEL, doc_sums, percentile_interval, ratio_replicates
 from .correction import ClassifierErrors, adjust
@@ -162,62 +162,30 @@ def prevalence_table(frame: pd.DataFrame, dimension: str, by: str | Sequence[str
     return pd.concat(parts, ignore_index=True)
 
 
-@dataclass(frozen=True)
-class IndexSpec:
-    """A bipolar index over one dimension: mean P(positive) − mean P(negative) over argumentative
-    passages (not boilerplate; and, when `role_dimension` is scored, not predicted as one of the
-    `non_argumentative` roles).
-
-    `default_index(codebook)` gives the restraint index exactly as the document-level scores define
-    it (`stance.score.RESTRAINT`), so group figures and document figures agree. Projects with
-    another codebook pass their own."""
-
-    dimension: str
-    positive: str
-    negative: str
-    role_dimension: str | None = None
-    non_argumentative: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return f"{self.positive} index"
-
-    @property
-    def definition(self) -> str:
-        where = "non-boilerplate passages"
-        if self.role_dimension and self.non_argumentative:
-            where += f" whose predicted {self.role_dimension} is not {' or '.join(self.non_argumentative)}"
-        return (f"mean over {where} of P({self.dimension}={self.positive}) − "
-                f"P({self.dimension}={self.negative}); +1 all {self.positive}, −1 all {self.negative}")
-
-    def argumentative(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if self.role_dimension and self.non_argumentative and self.role_dimension in frame.columns:
-            drop = set(self.non_argumentative)
-            return frame[~frame[self.role_dimension].map(lambda v: bool(set(split_values(v)) & drop))]
-        return frame
+# The index is defined in the codebook (its `analysis: index:` section), once for the group figures
+# here and the document-level scores; a project with another codebook defines its own or passes one.
+IndexSpec = IndexDefinition
 
 
-def default_index(codebook) -> IndexSpec:
-    """The restraint index: the scoring module's definition (`stance.score.RESTRAINT`) checked
-    against the codebook; without it, the codebook's first dimension, first value minus second."""
-    from ..score_project import RESTRAINT as spec  # the document-level definition
-
-    if spec["dimension"] in codebook.dimension_names:
-        values = codebook.dimension(spec["dimension"]).value_names
-        roles = (codebook.dimension(spec["role_dimension"]).value_names
-                 if spec.get("role_dimension") in codebook.dimension_names else [])
-        if spec["plus"] in values and spec["minus"] in values:
-            keep = tuple(v for v in spec.get("non_argumentative", ()) if v in roles)
-            return IndexSpec(spec["dimension"], spec["plus"], spec["minus"],
-                             spec.get("role_dimension") if keep else None, keep)
-    dim = codebook.dimensions[0]
-    if len(dim.values) < 2 or dim.multi:
-        raise InputError(f"the codebook's first dimension {dim.name!r} cannot carry a bipolar index; "
-                         "pass an IndexSpec(dimension, positive, negative)")
-    return IndexSpec(dim.name, dim.values[0].name, dim.values[1].name)
+def default_index(codebook) -> IndexDefinition:
+    """The codebook's index; an `InputError` saying so when the codebook defines none."""
+    if codebook.index is None:
+        raise InputError("the codebook defines no index (an 'analysis: index:' section names its dimension "
+                         "and the values that count +1 and -1)")
+    return codebook.index
 
 
-def index_values(frame: pd.DataFrame, spec: IndexSpec) -> np.ndarray:
+def index_passages(frame: pd.DataFrame, spec: IndexDefinition) -> pd.DataFrame:
+    """The passages the index is averaged over: those whose predicted value of an excluded dimension
+    is not listed (a dimension that was not scored excludes nothing)."""
+    for dim, values in spec.exclude:
+        if dim in frame.columns and values:
+            drop = set(values)
+            frame = frame[~frame[dim].map(lambda v, drop=drop: bool(set(split_values(v)) & drop))]
+    return frame
+
+
+def index_values(frame: pd.DataFrame, spec: IndexDefinition) -> np.ndarray:
     """Per passage: P(positive) − P(negative) from probability columns, else from the labels."""
     vals = [spec.positive, spec.negative]
     if has_probabilities(frame, spec.dimension, vals):
@@ -227,7 +195,7 @@ def index_values(frame: pd.DataFrame, spec: IndexSpec) -> np.ndarray:
     return m[:, 0] - m[:, 1]
 
 
-def index_table(frame: pd.DataFrame, spec: IndexSpec, by: str | Sequence[str] | None = None,
+def index_table(frame: pd.DataFrame, spec: IndexDefinition, by: str | Sequence[str] | None = None,
                 time: str | None = None, date_col: str = "date", n_boot: int = 1000, level: float = LEVEL,
                 min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
                 random_state: int = 0) -> pd.DataFrame:
@@ -236,7 +204,7 @@ def index_table(frame: pd.DataFrame, spec: IndexSpec, by: str | Sequence[str] | 
     keys = as_list(by)
     frame = analysable(frame, exclude_boilerplate)
     require(frame, [spec.dimension], "the scores")
-    frame = spec.argumentative(frame[labelled(frame, spec.dimension)])
+    frame = index_passages(frame[labelled(frame, spec.dimension)], spec)
     if time:
         frame = frame.assign(period=period(frame, time, date_col))
         frame = frame[frame["period"].notna()]

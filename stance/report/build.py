@@ -1,0 +1,65 @@
+"""`build_report`: the four stages for a project folder (its stored predictions, the errors its
+classifiers carry, its agreement and model figures) or for a scores DataFrame."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .. import analysis as an
+from ..errors import InputError
+from .render import ReportResult, draw, rasterise, render, write
+from .summarise import summarise
+
+log = logging.getLogger(__name__)
+
+
+def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | None = None, topic: str | None = None,
+                 compare: Sequence[str] | None = None, min_passages: int = an.MIN_PASSAGES, pdf: bool = False,
+                 n_boot: int = 1000, correct: bool = True, codebook=None, errors=None, title: str | None = None,
+                 date_col: str = "date", progress: Callable[[str], None] | None = None) -> ReportResult:
+    """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`)."""
+    say = progress or log.info
+    agreement = quality = None
+    if isinstance(source, pd.DataFrame):
+        scores = source
+        if codebook is None:
+            from ..codebook import load_codebook
+
+            codebook = load_codebook()
+        label = "a scores table"
+    else:
+        from ..store import Project
+
+        project = Project.open(source) if isinstance(source, (str, Path)) else source
+        codebook = project.codebook
+        say("reading the project's predictions")
+        from ..score import project_predictions
+
+        scores = project_predictions(project, with_text=True)
+        if scores.empty:
+            raise InputError(f"{project.path} has no stored predictions; score it first: "
+                             f"stance score --project {project.path}")
+        label = f"project {project.path}"
+        if correct and errors is None:
+            errors = {}
+            for dim in codebook.dimension_names:
+                if dim in scores.columns and not codebook.dimension(dim).multi:
+                    say(f"cross-validated errors of the {dim} classifier")
+                    err = an.classifier_errors(project, dim, n_boot=100)
+                    if err is not None:
+                        errors[dim] = err
+        agreement = an.annotation_quality(project)
+        quality = an.model_quality(project)
+    summary = summarise(scores, codebook, by=by, time=time, topic=topic, compare=compare,
+                        min_passages=min_passages, errors=errors if correct else None, agreement=agreement,
+                        model_quality=quality, n_boot=n_boot, title=title, source=label, progress=progress,
+                        date_col=date_col)
+    say("drawing the charts")
+    figures = draw(summary)
+    pngs = rasterise(figures)
+    html = render(summary, figures, pngs)
+    return write(summary, figures, html, out_dir, pdf=pdf, pngs=pngs)

@@ -1,0 +1,44 @@
+"""The codebook's bipolar index (the restraint index by default) per group, and per group and period."""
+
+from __future__ import annotations
+
+from .. import analysis as an
+from .context import Context, Section
+
+
+def index(ctx: Context) -> list[Section]:
+    """The index per group (table `index`); a note on the overview when the codebook defines none."""
+    if ctx.index is None:
+        ctx.overview_notes.append(f"No index: {ctx.index_problem}.")
+        return []
+    spec = ctx.scored_index
+    if spec is None:
+        return []
+    label, by = spec.label, ctx.by
+    ctx.say(f"{label} per group")
+    ctx.tables["index"] = an.index_table(ctx.data, spec, by=by, **ctx.bootstrap)
+    return [Section("index", f"{label.capitalize()} per {by}", text=(
+        f"The index is the {spec.definition}. Passages are weighted equally; the interval resamples "
+        "documents. Read the differences between groups more than the level: the level also reflects how "
+        "the classifier is calibrated on text like this, which is uncertain when it was trained on another "
+        "genre."), chart="index", kind="index",
+        options={"index_name": label, "poles": (spec.positive, spec.negative),
+                 "min_passages": ctx.min_passages, "title": f"{label.capitalize()} per {by}"})]
+
+
+def index_trend(ctx: Context) -> list[Section]:
+    """The index per group and period (table `index_trend`), when the report is over time."""
+    spec = ctx.scored_index
+    if spec is None or not ctx.time:
+        return []
+    label, by, time = spec.label, ctx.by, ctx.time
+    ctx.say(f"{label} per {time}")
+    ctx.tables["index_trend"] = an.index_table(ctx.data, spec, by=by, time=time, date_col=ctx.date_col,
+                                               **ctx.bootstrap)
+    section = Section("index_trend", f"{label.capitalize()} per {by} and {time}", chart="index_trend",
+                      kind="index_trend", options={"index_name": label, "min_passages": ctx.min_passages,
+                                                   "title": f"{label.capitalize()} per {by} and {time}"})
+    missing = an.undated(ctx.data, time, ctx.date_col)
+    if missing:
+        section.notes.append(f"{missing:,} passages without a usable date are left out of this chart.")
+    return [section]
