@@ -78,3 +78,22 @@ def test_every_command_is_documented():
         p.read_text(encoding="utf-8") for p in sorted((repo / "docs").glob("*.md")))
     missing = [name for name in main.commands if f"stance {name}" not in docs]
     assert not missing, f"commands not in README.md or docs/: {missing}"
+
+
+def test_every_command_module_is_registered_and_options_are_defined_once():
+    """A command module left out of COMMAND_MODULES would silently lose its commands."""
+    import ast
+    from pathlib import Path
+
+    import stance.cli as cli
+
+    folder = Path(cli.__file__).parent
+    with_commands = {p.stem for p in folder.glob("*.py")
+                     if any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "COMMANDS" for t in n.targets)
+                            for n in ast.parse(p.read_text(encoding="utf-8")).body)}
+    assert with_commands == {m.__name__.rsplit(".", 1)[1] for m in cli.COMMAND_MODULES}
+    defined = [p.name for p in folder.glob("*.py") if "project_option = " in p.read_text(encoding="utf-8")]
+    assert defined == ["options.py"]
+    for module in cli.COMMAND_MODULES:
+        for command in module.COMMANDS:
+            assert main.commands[command.name] is command

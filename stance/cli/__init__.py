@@ -1,20 +1,21 @@
 """The `stance` command: a thin layer that parses arguments and calls the library.
 
-Each sub-module holds the commands of one area and exports them in ``COMMANDS``. Library errors
-(`StanceError`) become a one-line message and exit code 1, never a traceback.
+Each sub-module holds the commands of one area and exports them in ``COMMANDS``; `COMMAND_MODULES`
+lists the modules in the order their commands appear in --help (a new command: a module, or a
+function in one, and its entry here). Options that several modules share are in `options`.
+Library errors (`StanceError`) become a one-line message and exit code 1, never a traceback, in
+one place: `StanceGroup.invoke`.
 """
 
 from __future__ import annotations
-
-import importlib
 
 import click
 
 from .. import __version__
 from ..errors import StanceError
+from . import annotate, labels, models, project, report, score
 
-# Command modules, in the order their commands are listed in --help.
-MODULES = ("project", "annotate", "labels", "models", "score", "report")
+COMMAND_MODULES = (project, annotate, labels, models, score, report)
 
 
 class StanceGroup(click.Group):
@@ -46,12 +47,6 @@ def main() -> None:
     """
 
 
-for _name in MODULES:
-    try:
-        _module = importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:  # a command area that has not been built yet
-        if _exc.name != f"{__name__}.{_name}":
-            raise
-        continue
+for _module in COMMAND_MODULES:
     for _command in _module.COMMANDS:
         main.add_command(_command)

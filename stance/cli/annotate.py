@@ -8,11 +8,8 @@ from ..annotate.auth import ensure_annotator, is_loopback
 from ..annotate.queue import ORDERS, QueueOptions
 from ..annotate.server import check_bind, serve
 from ..store import Project
+from .options import project_option
 
-project_option = click.option(
-    "--project", "-p", "project_path", default=".", show_default=True,
-    type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
-)
 host_option = click.option("--host", default="127.0.0.1", show_default=True,
                            help="Address to bind. Anything but loopback requires tokens (the default).")
 port_option = click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))

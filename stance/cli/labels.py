@@ -10,7 +10,8 @@ import pandas as pd
 from ..agreement import AgreementReport, agreement, disagreements, promote_unanimous
 from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels, labelstudio_config
 from ..store import Project
-from .project import _markdown, project_option
+from .options import project_option
+from .project import _markdown
 
 
 def _num(value: float | None, digits: int = 3) -> str:

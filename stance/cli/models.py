@@ -7,12 +7,8 @@ import logging
 
 import click
 
-from ..errors import StanceError
+from .options import progress, project_option, quiet_option
 
-project_option = click.option(
-    "--project", "-p", "project_path", default=".", show_default=True,
-    type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
-)
 dimension_option = click.option(
     "--dimension", "-d", "dimensions", multiple=True,
     help="Dimension to use (repeatable); default: every dimension with gold labels.",
@@ -27,17 +23,6 @@ examples_option = click.option(
 )
 
 
-def _progress(quiet: bool):
-    return None if quiet else (lambda msg: click.echo(msg, err=True))
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except StanceError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @click.command("train")
 @project_option
 @dimension_option
@@ -48,7 +33,7 @@ def _call(fn, *args, **kwargs):
 @click.option("--no-evaluate", is_flag=True, help="Skip the cross-validation whose figures go into the "
               "model card.")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@quiet_option
 def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
@@ -58,10 +43,10 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
     """
     from ..models import train_project
 
-    model, evaluation, path = _call(
-        train_project, project_path, dimensions=list(dimensions) or None, features=features,
+    model, evaluation, path = train_project(
+        project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
-        n_boot=n_boot, progress=_progress(quiet))
+        n_boot=n_boot, progress=progress(quiet))
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -78,7 +63,7 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
 @click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
 @click.option("--json", "as_json", type=click.Path(dir_okay=False), help="Also write every figure to this JSON file.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, no_learning_curve,
                      as_json, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
@@ -92,9 +77,9 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     """
     from ..models import evaluate_project
 
-    result = _call(evaluate_project, project_path, dimensions=list(dimensions) or None, features=features,
-                   include_examples=include_examples, n_splits=folds, n_boot=n_boot,
-                   learning_curve=not no_learning_curve, progress=_progress(quiet))
+    result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
+                              include_examples=include_examples, n_splits=folds, n_boot=n_boot,
+                              learning_curve=not no_learning_curve, progress=progress(quiet))
     click.echo(result.summary())
     for d in result.dimensions.values():
         if d.confusion is not None:
@@ -129,11 +114,11 @@ def explain_command(text, project_path, dimension, n_terms, top):
     from ..models import explain, load_latest, top_terms
 
     logging.captureWarnings(True)
-    model = _call(load_latest, project_path, dimension)
+    model = load_latest(project_path, dimension)
     if top:
         click.echo(top_terms(model, dimension, n=n_terms).to_string(index=False))
         return
-    for item in _call(explain, model, text, dimension=dimension, n=n_terms):
+    for item in explain(model, text, dimension=dimension, n=n_terms):
         label = ", ".join(item["label"]) if isinstance(item["label"], list) else item["label"]
         probs = ", ".join(f"{k} {v:.2f}" for k, v in item["probabilities"].items())
         click.echo(f"{item['dimension']}: {label}  ({probs})")
@@ -152,7 +137,7 @@ def models_command(project_path):
     """
     from ..models import list_models
 
-    frame = _call(list_models, project_path)
+    frame = list_models(project_path)
     if frame.empty:
         click.echo(f"No models yet. Train one with: stance train --project {project_path}")
         return

@@ -12,11 +12,7 @@ from ..codebook import load_codebook, render_html, render_text
 from ..errors import InputError
 from ..ingest import TableOptions, ingest, iter_files
 from ..store import Project
-
-project_option = click.option(
-    "--project", "-p", "project_path", default=".", show_default=True,
-    type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
-)
+from .options import project_option
 
 
 def parse_meta(values: tuple[str, ...]) -> dict[str, str]:

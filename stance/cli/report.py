@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import StanceError
+from .options import progress, quiet_option
 
 
 @click.command("report")
@@ -28,7 +28,7 @@ from ..errors import StanceError
 @click.option("--title", help="Report title (default: 'Stance by <by>').")
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Output folder [default: reports/<by>].")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@quiet_option
 def report_command(project_path, scores_path, by, time, date_col, topic, compare, min_passages, n_boot, no_correction, pdf,
                    title, out_dir, quiet):
     """Compare groups: shares of each stance value with intervals (uncorrected and corrected for
@@ -46,17 +46,10 @@ def report_command(project_path, scores_path, by, time, date_col, topic, compare
 
     if bool(project_path) == bool(scores_path):
         raise click.UsageError("give exactly one of --project or --scores")
-    source = project_path
-    progress = None if quiet else (lambda msg: click.echo(msg, err=True))
-    try:
-        if scores_path:
-            source = _read_scores(scores_path)
-        result = build_report(source, out_dir or f"reports/{by}", by=by, time=time, topic=topic,
-                              compare=compare or None, min_passages=min_passages, pdf=pdf, n_boot=n_boot,
-                              correct=not no_correction, title=title, date_col=date_col,
-                              progress=progress)
-    except StanceError as exc:
-        raise click.ClickException(str(exc)) from None
+    source = _read_scores(scores_path) if scores_path else project_path
+    result = build_report(source, out_dir or f"reports/{by}", by=by, time=time, topic=topic,
+                          compare=compare or None, min_passages=min_passages, pdf=pdf, n_boot=n_boot,
+                          correct=not no_correction, title=title, date_col=date_col, progress=progress(quiet))
     click.echo(f"Wrote {result.html} ({len(result.charts) // 2} charts, {len(result.tables)} tables"
                + (f", {result.pdf.name}" if result.pdf else "") + ")")
 
