@@ -16,6 +16,7 @@ from typing import Any
 from .codebook import load_codebook
 from .errors import InputError
 from .ingest import Document, make_document
+from .store import gold_passages
 
 EXAMPLES_OUTLET = "codebook examples (written by the team)"
 
@@ -119,7 +120,7 @@ def load_into(project: Any, path: Path | None = None) -> tuple[int, int]:
     corpus = load_corpus(path, project.codebook.dimension_names)
     with project.transaction() as conn:
         added, _, _ = project.add_documents(corpus.documents, conn)
-        existing = {r[0] for r in conn.execute("SELECT DISTINCT passage_id FROM gold_labels")}
+        existing = gold_passages(conn)
         count = 0
         for g in corpus.gold:
             if g.passage_id in existing:

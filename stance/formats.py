@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import store
 from .errors import InputError, LabelError
 from .ingest import MAX_TEXT_BYTES, check_fields, csv_records, parse_json_object
 
@@ -71,15 +72,12 @@ def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
     records: list[LabelRecord] = []
     if gold:
         by_passage: dict[str, list[Any]] = {}
-        for row in project.conn.execute(
-            "SELECT g.* FROM gold_labels g JOIN (SELECT MAX(id) AS id FROM gold_labels"
-            " GROUP BY passage_id, dimension) last ON last.id = g.id ORDER BY g.id"
-        ):
+        for row in store.current_gold(project.conn):
             if row["dimension"] in dims:
                 by_passage.setdefault(row["passage_id"], []).append(row)
         for pid, rows in by_passage.items():
             records.append(LabelRecord(
-                labels={r["dimension"]: json.loads(r["value_json"]) for r in rows},
+                labels={r["dimension"]: r["value"] for r in rows},
                 annotator=_joined(r["decided_by"] for r in rows), passage_id=pid,
                 codebook_version=max(r["codebook_version"] for r in rows),
                 created_at=max(r["created_at"] for r in rows), note=_joined((r["note"] for r in rows), " | "),
@@ -93,20 +91,12 @@ def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
                 passage_id=row.passage_id, codebook_version=row.codebook_version, created_at=row.created_at,
                 note=row.note or "",
             ))
-    passages = {  # only the passages that have labels: a project may hold millions
-        row["id"]: dict(row) for row in project.conn.execute(
-            "SELECT p.id, p.doc_id, p.text, p.seq, d.rowid AS doc_row, d.imported_at, d.title, d.outlet,"
-            " d.author, d.date, d.url FROM passages p JOIN documents d ON d.id = p.doc_id"
-            " WHERE p.id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted({r.passage_id for r in records})),),
-        )
-    }
+    passages = store.passage_details(project.conn, {r.passage_id for r in records})
     for rec in records:
         p = passages[rec.passage_id]
         rec.doc_id, rec.text = p["doc_id"], p["text"]
         rec.meta = {k: p[k] for k in DOCUMENT_FIELDS if p[k] not in (None, "")}
-    records.sort(key=lambda r: (passages[r.passage_id]["imported_at"], passages[r.passage_id]["doc_row"],
-                                passages[r.passage_id]["seq"], r.annotator or ""))
+    records.sort(key=lambda r: (*passages[r.passage_id]["order"], r.annotator or ""))
     return records
 
 
@@ -469,17 +459,9 @@ def _normal_text(text: str) -> str:
 
 def _find_passages(project: Project, records: list[LabelRecord]) -> tuple[set[str], dict[str, list[tuple[str, str]]]]:
     """(ids of the records' passage_ids that exist, {text: [(passage id, doc id)]} for the records' texts)."""
-    ids = sorted({r.passage_id for r in records if r.passage_id})
-    known = {row[0] for row in project.conn.execute(
-        "SELECT id FROM passages WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
-    texts = sorted({_normal_text(r.text) for r in records if r.text and r.passage_id not in known})
-    by_text: dict[str, list[tuple[str, str]]] = {}
-    for pid, doc_id, text in project.conn.execute(
-        "SELECT id, doc_id, text FROM passages WHERE text IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json.dumps(texts),),
-    ):
-        by_text.setdefault(text, []).append((pid, doc_id))
-    return known, by_text
+    known = store.known_passages(project.conn, {r.passage_id for r in records if r.passage_id})
+    texts = {_normal_text(r.text) for r in records if r.text and r.passage_id not in known}
+    return known, store.passages_by_text(project.conn, texts)
 
 
 def _match(rec: LabelRecord, known: set[str], by_text: dict[str, list[tuple[str, str]]]) -> str | None:
@@ -554,9 +536,8 @@ def import_labels(project: Project, path: str | Path, fmt: str, annotator: str |
                 result.annotations += 1
             if as_gold:
                 for dim, value in labels.items():
-                    last = conn.execute("SELECT value_json FROM gold_labels WHERE passage_id = ? AND dimension = ?"
-                                        " ORDER BY id DESC LIMIT 1", (pid, dim)).fetchone()
-                    if last is not None and json.loads(last[0]) == value:
+                    has_gold, current = store.current_gold_value(conn, pid, dim)
+                    if has_gold and current == value:
                         continue
                     project.add_gold(pid, dim, value, method="imported", decided_by=who, note=rec.note, conn=conn,
                                      created_at=rec.created_at, codebook_version=rec.codebook_version)
@@ -580,16 +561,11 @@ def _check_gold_conflicts(ready: list[tuple[LabelRecord, str, dict[str, Any], st
 
 def _already_there(conn: Any, pid: str, who: str, labels_json: str, rec: LabelRecord) -> bool:
     """True when this annotator's current label of the passage, or a row with the same time, is the record."""
-    last = conn.execute("SELECT labels_json, note, status FROM annotations WHERE passage_id = ? AND annotator = ?"
-                        " ORDER BY id DESC LIMIT 1", (pid, who)).fetchone()
+    last = store.current_row(conn, who, pid)
     if last is not None and last["status"] == "labelled" and last["labels_json"] == labels_json \
             and last["note"] == (rec.note or ""):
         return True
-    if rec.created_at:
-        same = conn.execute("SELECT 1 FROM annotations WHERE passage_id = ? AND annotator = ? AND labels_json = ?"
-                            " AND created_at = ? LIMIT 1", (pid, who, labels_json, rec.created_at)).fetchone()
-        return same is not None
-    return False
+    return bool(rec.created_at) and store.has_annotation_at(conn, pid, who, labels_json, rec.created_at)
 
 
 def _short(text: str, width: int = 60) -> str:

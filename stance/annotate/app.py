@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .. import store
 from ..store import Project
 from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
 from .web import (
@@ -89,19 +90,11 @@ class Annotation:
 
     def statuses(self, annotator: str) -> dict[str, str]:
         """The status of the annotator's current row per passage (labelled, skipped or retracted)."""
-        rows = self.conn.execute(
-            "SELECT a.passage_id, a.status FROM annotations a JOIN"
-            " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
-            " ON last.id = a.id", (annotator,),
-        ).fetchall()
-        return {r[0]: r[1] for r in rows}
+        return store.annotator_statuses(self.conn, annotator)
 
     def current(self, annotator: str, passage_id: str) -> dict[str, Any] | None:
         """The annotator's current row for one passage."""
-        row = self.conn.execute(
-            "SELECT status, labels_json, note FROM annotations WHERE annotator = ? AND passage_id = ?"
-            " ORDER BY id DESC LIMIT 1", (annotator, passage_id),
-        ).fetchone()
+        row = store.current_row(self.conn, annotator, passage_id)
         if row is None:
             return None
         return {"status": row["status"], "labels": json.loads(row["labels_json"]), "note": row["note"]}
@@ -196,16 +189,12 @@ class Annotation:
     def undo(self, annotator: str) -> dict[str, Any]:
         """Retract the annotator's most recent label or skip (a new 'retracted' row; nothing is deleted)."""
         def retract(conn):
-            row = conn.execute(
-                "SELECT a.passage_id, a.labels_json, a.note, a.status FROM annotations a JOIN"
-                " (SELECT MAX(id) AS id FROM annotations WHERE annotator = ? GROUP BY passage_id) last"
-                " ON last.id = a.id WHERE a.status != 'retracted' ORDER BY a.id DESC LIMIT 1", (annotator,),
-            ).fetchone()
+            row = store.last_unretracted(conn, annotator)
             if row is None:
                 raise HTTPException(409, "nothing to undo")
             self.project.add_annotation(row["passage_id"], annotator, {}, note="", status="retracted",
                                         conn=conn)
-            return dict(row)
+            return row
 
         row = self.writer.write(retract)
         pid = row["passage_id"]

@@ -12,8 +12,9 @@ import ipaddress
 import re
 import secrets
 
+from .. import store
 from ..errors import InputError
-from ..store import Project, now
+from ..store import Project
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
@@ -41,15 +42,11 @@ def ensure_annotator(project: Project, name: str, new_token: bool = False) -> st
     """
     check_name(name)
     with project.transaction() as tx:
-        row = tx.execute("SELECT token_hash FROM annotators WHERE name = ?", (name,)).fetchone()
-        if row is not None and row["token_hash"] and not new_token:
+        _registered, stored = store.annotator_token_hash(tx, name)
+        if stored and not new_token:
             return None
         token = secrets.token_urlsafe(32)
-        if row is None:
-            tx.execute("INSERT INTO annotators (name, token_hash, created_at) VALUES (?,?,?)",
-                       (name, hash_token(token), now()))
-        else:
-            tx.execute("UPDATE annotators SET token_hash = ? WHERE name = ?", (hash_token(token), name))
+        store.set_token_hash(tx, name, hash_token(token))
     return token
 
 
@@ -57,10 +54,7 @@ def annotator_for_token(project: Project, token: str | None) -> str | None:
     """The annotator a token belongs to, or None for a missing or unknown token."""
     if not token or len(token) > 256:
         return None
-    row = project.conn.execute(
-        "SELECT name FROM annotators WHERE token_hash = ?", (hash_token(token),)
-    ).fetchone()
-    return row["name"] if row else None
+    return store.annotator_by_token_hash(project.conn, hash_token(token))
 
 
 def is_loopback(host: str) -> bool:

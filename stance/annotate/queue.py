@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import store
 from ..codebook import Codebook
 from ..errors import InputError
 from ..store import Project
@@ -86,22 +87,10 @@ def candidates(project: Project, opts: QueueOptions) -> list[str]:
     return frame["passage_id"].tolist()
 
 
-def first_labellers(project: Project, team: list[str]) -> dict[str, str]:
-    """Which member of `team` labelled each passage first (any status except retracted)."""
-    rows = project.conn.execute(
-        "SELECT passage_id, annotator FROM annotations WHERE id IN"
-        " (SELECT MIN(id) FROM annotations WHERE status != 'retracted'"
-        "  AND annotator IN (SELECT value FROM json_each(?)) GROUP BY passage_id)",
-        (json.dumps(team),),
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
-
-
 def prediction_models(project: Project) -> dict[str, int]:
     """Per dimension, the newest model that has predictions stored (a model trained but not yet
     scored does not hide the predictions of the one before it)."""
-    rows = project.conn.execute("SELECT dimension, MAX(model_id) FROM predictions GROUP BY dimension").fetchall()
-    return {dim: int(model_id) for dim, model_id in rows}
+    return store.prediction_models(project.conn)
 
 
 def confidences(project: Project, codebook: Codebook, models: dict[str, int] | None = None) -> dict[str, float]:
@@ -114,9 +103,7 @@ def confidences(project: Project, codebook: Codebook, models: dict[str, int] | N
     multi = {d.name: d.multi for d in codebook.dimensions}
     out: dict[str, float] = {}
     for dim, model_id in models.items():
-        rows = project.conn.execute(
-            "SELECT passage_id, probs_json FROM predictions WHERE model_id = ? AND dimension = ?", (model_id, dim))
-        for pid, probs_json in rows:
+        for pid, probs_json in store.model_probabilities(project.conn, model_id, dim):
             try:
                 probs = json.loads(probs_json)
                 values = [float(v) for v in (probs.values() if isinstance(probs, dict) else probs)]
@@ -137,7 +124,7 @@ def build_queue(project: Project, annotator: str, opts: QueueOptions, pool: list
     """
     ids = candidates(project, opts) if pool is None else pool
     team = sorted(set(opts.annotators) | {annotator})
-    firsts = first_labellers(project, team)
+    firsts = store.first_labellers(project.conn, team)
     mine = [
         pid for pid in ids
         if in_overlap(pid, opts.overlap, opts.seed)
@@ -164,10 +151,7 @@ def suggestions(project: Project, passage_id: str, models: dict[str, int] | None
     cb = project.codebook
     out: dict[str, dict[str, Any]] = {}
     for dim, model_id in models.items():
-        row = project.conn.execute(
-            "SELECT label_json, probs_json FROM predictions WHERE passage_id = ? AND model_id = ? AND dimension = ?",
-            (passage_id, model_id, dim),
-        ).fetchone()
+        row = store.prediction(project.conn, passage_id, model_id, dim)
         if row is None:
             continue
         try:

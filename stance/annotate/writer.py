@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from .. import store
 from ..store import Project
 
 T = TypeVar("T")
@@ -56,7 +57,7 @@ class LabelWriter:
 
     def _run(self) -> None:
         conn = self.project.conn  # this thread's own connection
-        conn.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
+        store.set_durable(conn, self.durable)
         while True:
             item = self._queue.get()
             if item is None:
@@ -84,24 +85,18 @@ class LabelWriter:
     def _commit(self, conn: sqlite3.Connection, batch: list) -> None:
         outcomes: list[tuple[Future, Any, BaseException | None]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for fn, fut in batch:
-                conn.execute("SAVEPOINT label")
-                try:
-                    result = fn(conn)
-                except Exception as exc:  # this label only: roll it back, keep the others
-                    conn.execute("ROLLBACK TO label")
-                    conn.execute("RELEASE label")
-                    outcomes.append((fut, None, exc))
-                else:
-                    conn.execute("RELEASE label")
-                    outcomes.append((fut, result, None))
-            conn.execute("COMMIT")
+            with store.transaction(conn):
+                for fn, fut in batch:
+                    try:
+                        with store.savepoint(conn, "label"):
+                            result = fn(conn)
+                    except Exception as exc:  # this label only: rolled back, the others kept
+                        outcomes.append((fut, None, exc))
+                    else:
+                        outcomes.append((fut, result, None))
             self.commits += 1
             self.writes += sum(1 for _fut, _r, exc in outcomes if exc is None)
-        except Exception as exc:  # the commit itself failed: nobody is told "saved"
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        except Exception as exc:  # the commit itself failed (and was rolled back): nobody is told "saved"
             for _fn, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
