@@ -1,7 +1,7 @@
 """The adjudication web app: disagreements side by side; the adjudicator's choice becomes gold.
 
-The decisions go through `stance.agreement` (`disagreements`, `resolve`, `promote_unanimous`),
-the same functions `stance agree` uses; this module only shows and routes.
+The decisions go through `stance.agreement` (`review_item`, `resolve`, `promote_unanimous`), the
+same functions `stance agree` uses; this module only checks requests and routes them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .. import agreement, store
 from ..store import Project
 from .web import (
     EXCEPTION_HANDLERS,
@@ -38,9 +39,6 @@ class Adjudication:
     """State of one adjudication server: the project, who decides, how many labels were promoted."""
 
     def __init__(self, project_path: str | Path, adjudicator: str, min_annotators: int = 2) -> None:
-        from .. import agreement
-
-        self.agreement = agreement
         self.project = Project.open(project_path)
         self.codebook = self.project.codebook
         self.adjudicator = adjudicator
@@ -48,40 +46,14 @@ class Adjudication:
         self.promoted = self.promote()
 
     def promote(self) -> int:
-        return self.agreement.promote_unanimous(self.project, min_annotators=self.min_annotators)
-
-    def items(self) -> list[dict[str, Any]]:
-        frame = self.agreement.disagreements(self.project)
-        return frame.to_dict("records")
+        return agreement.promote_unanimous(self.project, min_annotators=self.min_annotators)
 
     def open_count(self) -> int:
-        return len(self.items())
+        return len(agreement.disagreements(self.project))
 
     def item(self, index: int = 0) -> dict[str, Any]:
-        items = self.items()
-        out: dict[str, Any] = {"open": len(items), "promoted": self.promoted, "item": None}
-        if not items:
-            return out
-        index = min(max(index, 0), len(items) - 1)
-        it = items[index]
-        row = self.project.conn.execute(
-            "SELECT d.title, d.outlet, d.date FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id = ?",
-            (it["passage_id"],),
-        ).fetchone()
-        dim = self.codebook.dimension(it["dimension"])
-        notes = {r["annotator"]: r["note"] for r in self.project.conn.execute(
-            "SELECT annotator, note FROM annotations WHERE id IN (SELECT MAX(id) FROM annotations"
-            " WHERE passage_id = ? GROUP BY annotator)", (it["passage_id"],))}
-        out["index"] = index
-        out["item"] = {
-            "passage_id": it["passage_id"], "dimension": dim.name, "question": dim.question, "multi": dim.multi,
-            "text": it["text"], "title": row["title"] if row else None,
-            "outlet": row["outlet"] if row else None, "date": row["date"] if row else None,
-            "choices": [{"annotator": a, "value": v, "note": notes.get(a, "")} for a, v in it["choices"].items()],
-            "gold": it.get("gold"),
-            "values": [{"name": v.name, "key": v.key, "definition": v.definition} for v in dim.values],
-        }
-        return out
+        view = agreement.review_item(self.project, index)
+        return {"open": view["open"], "promoted": self.promoted, **view}
 
     def resolve(self, data: dict[str, Any]) -> dict[str, Any]:
         pid, dim, value = data.get("passage_id"), data.get("dimension"), data.get("value")
@@ -92,9 +64,9 @@ class Adjudication:
             raise HTTPException(400, f"'note' must be a string of at most {MAX_NOTE} characters")
         if value in (None, "", []):
             raise HTTPException(422, f"choose a value for {dim!r}")
-        if self.project.conn.execute("SELECT 1 FROM passages WHERE id = ?", (pid,)).fetchone() is None:
+        if not store.passage_exists(self.project.conn, pid):
             raise HTTPException(404, f"unknown passage id {pid[:100]!r}")
-        gold_id = self.agreement.resolve(self.project, pid, dim, value, self.adjudicator, note)
+        gold_id = agreement.resolve(self.project, pid, dim, value, self.adjudicator, note)
         return {"saved": True, "gold_id": gold_id, **self.item(int(data.get("index") or 0))}
 
 

@@ -3,8 +3,7 @@
 Numbers come from maintained libraries: alpha from `krippendorff` (nominal for single-valued
 dimensions; for multi-valued ones with NLTK's MASI set distance), kappa from scikit-learn.
 Where a number is undefined (one annotator, no shared passage, no variation) it is None with a
-reason, never a crash or a misleading 1.0. Adjudication (the disagreements, the adjudicator's
-decisions, unanimous labels promoted to gold) lives in `stance.adjudicate` and is re-exported here.
+reason, never a crash or a misleading 1.0.
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .. import store
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .store import Project
+    from ..store import Project
 
 # Below this many passages with two or more annotators, the report says the numbers are unstable.
 SMALL_OVERLAP = 30
@@ -108,25 +108,14 @@ def label_table(project: Project, dimensions: list[str] | None = None, annotator
     """
     cb = project.codebook
     dims = [cb.dimension(d) for d in (dimensions or cb.dimension_names)]
-    conn = project.conn
     if annotators:
-        present = {row[0] for row in conn.execute(
-            "SELECT DISTINCT annotator FROM annotations WHERE status = 'labelled'")}
+        present = store.annotators_with_labels(project.conn)
         missing = sorted(set(annotators) - present)
         if missing:
             raise InputError(f"no labels by {', '.join(map(repr, missing))}; annotators with labels: "
                              f"{', '.join(sorted(present)) or 'none'}")
-    sql = (
-        "WITH cur AS (SELECT a.passage_id, a.annotator, a.labels_json FROM annotations a JOIN"
-        " (SELECT MAX(id) AS id FROM annotations GROUP BY passage_id, annotator) last ON last.id = a.id"
-        " WHERE a.status = 'labelled'"
-        + (" AND a.annotator IN (SELECT value FROM json_each(?))" if annotators else "")
-        + ") SELECT passage_id, annotator, labels_json FROM cur"
-        + (" WHERE passage_id IN (SELECT passage_id FROM cur GROUP BY passage_id HAVING COUNT(*) >= 2)"
-           if shared_only else "")
-    )
     table: dict[str, dict[str, dict[str, Any]]] = {d.name: {} for d in dims}
-    for pid, who, labels_json in conn.execute(sql, (json.dumps(list(annotators)),) if annotators else ()):
+    for pid, who, labels_json in store.current_label_rows(project.conn, annotators, shared_only):
         labels = json.loads(labels_json)
         for d in dims:
             value = labels.get(d.name)
@@ -274,11 +263,3 @@ def agreement(project: Project, dimensions: list[str] | None = None, annotators:
             alpha_ci=interval, observed_agreement=observed, pairs=pairs, warning=warning,
         )
     return AgreementReport(out, sorted(everyone))
-
-
-from .adjudicate import disagreements, promote_unanimous, resolve  # noqa: E402  (re-exported)
-
-__all__ = [
-    "AgreementReport", "DimensionAgreement", "PairAgreement", "agreement", "disagreements", "label_table",
-    "promote_unanimous", "resolve", "show_value",
-]

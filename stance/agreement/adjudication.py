@@ -1,36 +1,31 @@
 """Adjudication: list where annotators disagree, record the adjudicator's decision as gold, and
 promote unanimous labels to gold. Every gold row records how it was reached (`method`) and by whom.
 
-The web app's adjudication view and `stance agree` both call these functions.
+`stance agree` and the adjudication web app (`stance adjudicate`, which only adds HTTP) both call
+these functions.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import InputError
+from .. import store
+from ..errors import InputError
+from .statistics import label_table, show_value
 
 if TYPE_CHECKING:
-    from .store import Project
+    from ..store import Project
 
 DISAGREEMENT_COLUMNS = ["passage_id", "doc_id", "seq", "title", "text", "dimension", "choices", "values",
                         "n_annotators", "gold", "gold_method"]
 
 
 def _gold_state(project: Project) -> tuple[dict[tuple[str, str], tuple[Any, str]], set[tuple[str, str]]]:
-    """({(passage, dimension): (latest gold value, its method)}, {(passage, dimension) ever adjudicated})."""
-    latest: dict[tuple[str, str], tuple[Any, str]] = {}
-    adjudicated: set[tuple[str, str]] = set()
-    for pid, dim, value, method in project.conn.execute(
-        "SELECT passage_id, dimension, value_json, method FROM gold_labels ORDER BY id"
-    ):
-        latest[(pid, dim)] = (json.loads(value), method)
-        if method == "adjudicated":
-            adjudicated.add((pid, dim))
-    return latest, adjudicated
+    """({(passage, dimension): (current gold value, its method)}, {(passage, dimension) ever adjudicated})."""
+    latest = {(r["passage_id"], r["dimension"]): (r["value"], r["method"]) for r in store.current_gold(project.conn)}
+    return latest, store.adjudicated_keys(project.conn)
 
 
 def _as_json_value(value: Any) -> Any:
@@ -49,8 +44,6 @@ def disagreements(project: Project, dimensions: list[str] | None = None,
     One row per passage and dimension, in document order, with `choices` = {annotator: value}
     (multi-valued values as lists), the distinct `values` chosen, and the current gold label if any.
     """
-    from .agreement import label_table, show_value
-
     table = label_table(project, dimensions, annotators, shared_only=True)
     latest, adjudicated = _gold_state(project)
     found: list[tuple[str, str, dict[str, Any]]] = []
@@ -60,14 +53,7 @@ def disagreements(project: Project, dimensions: list[str] | None = None,
                 found.append((pid, dim, choices))
     if not found:
         return pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
-    ids = sorted({pid for pid, _, _ in found})
-    info = {
-        row["id"]: dict(row) for row in project.conn.execute(
-            "SELECT p.id, p.doc_id, p.seq, p.text, d.title, d.imported_at, d.rowid AS doc_row FROM passages p"
-            " JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),),
-        )
-    }
+    info = store.passage_details(project.conn, {pid for pid, _, _ in found})
     order = {d: i for i, d in enumerate(project.codebook.dimension_names)}
     rows = []
     for pid, dim, choices in found:
@@ -79,11 +65,36 @@ def disagreements(project: Project, dimensions: list[str] | None = None,
             "choices": {a: _as_json_value(v) for a, v in sorted(choices.items())},
             "values": sorted({show_value(v) for v in choices.values()}),
             "n_annotators": len(choices), "gold": gold, "gold_method": method,
-            "_key": (p["imported_at"], p["doc_row"], p["seq"], order.get(dim, 99)),
+            "_key": (*p["order"], order.get(dim, 99)),
         })
     rows.sort(key=lambda r: r["_key"])
     frame = pd.DataFrame(rows).drop(columns="_key")
     return frame[DISAGREEMENT_COLUMNS].reset_index(drop=True)
+
+
+def review_item(project: Project, index: int = 0) -> dict[str, Any]:
+    """What the adjudicator sees: {"open": disagreements left, "index", "item"} for the `index`-th open
+    disagreement (clamped to the list), with the question, each annotator's choice and current note,
+    the document's title, outlet and date, and the dimension's values; "item" is None when none is open."""
+    items = disagreements(project).to_dict("records")
+    out: dict[str, Any] = {"open": len(items), "item": None}
+    if not items:
+        return out
+    index = min(max(index, 0), len(items) - 1)
+    it = items[index]
+    pid = it["passage_id"]
+    doc = store.passage_details(project.conn, [pid]).get(pid, {})
+    dim = project.codebook.dimension(it["dimension"])
+    notes = store.current_notes(project.conn, pid)
+    out["index"] = index
+    out["item"] = {
+        "passage_id": pid, "dimension": dim.name, "question": dim.question, "multi": dim.multi,
+        "text": it["text"], "title": doc.get("title"), "outlet": doc.get("outlet"), "date": doc.get("date"),
+        "choices": [{"annotator": a, "value": v, "note": notes.get(a, "")} for a, v in it["choices"].items()],
+        "gold": it.get("gold"),
+        "values": [{"name": v.name, "key": v.key, "definition": v.definition} for v in dim.values],
+    }
+    return out
 
 
 def resolve(project: Project, passage_id: str, dimension: str, value: Any, adjudicator: str,
@@ -95,8 +106,7 @@ def resolve(project: Project, passage_id: str, dimension: str, value: Any, adjud
     if not adjudicator or not str(adjudicator).strip():
         raise InputError("resolve needs the adjudicator's name")
     project.codebook.dimension(dimension)  # unknown dimension: LabelError naming the valid ones
-    row = project.conn.execute("SELECT 1 FROM passages WHERE id = ?", (passage_id,)).fetchone()
-    if row is None:
+    if not store.passage_exists(project.conn, passage_id):
         raise InputError(f"unknown passage {passage_id!r}: it is not in the project")
     return project.add_gold(passage_id, dimension, value, method="adjudicated",
                             decided_by=str(adjudicator).strip(), note=note)
@@ -111,8 +121,6 @@ def promote_unanimous(project: Project, min_annotators: int = 2, dimensions: lis
     (adjudicated, imported, from the corpus) is never overridden; a stale unanimous gold (the
     annotators have since changed their labels, and agree again) is replaced.
     """
-    from .agreement import label_table
-
     need = max(2, int(min_annotators))
     table = label_table(project, dimensions, annotators, shared_only=True)
     added = 0
