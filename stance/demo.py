@@ -75,8 +75,8 @@ def _score(project: Project, echo: Callable[[str], None]) -> None:
 def _report(project: Project, reports_dir: str | Path, echo: Callable[[str], None]) -> None:
     from .report import build_report
 
-    echo(f"Writing the comparative report to {reports_dir}/ (shares corrected for classifier error need one "
-         "cross-validation per dimension) ...")
+    echo(f"Writing the comparative report to {reports_dir}/ (shares corrected for classifier error use the "
+         "cross-validated errors stored with the model) ...")
     result = build_report(project, reports_dir, by="outlet", time="month",
                           title="Demo report: the embedded corpus (four documents of one outlet)")
     echo(f"Wrote {result.html} with {len(result.charts) // 2} charts (PNG and SVG) and {len(result.tables)} "

@@ -7,6 +7,7 @@ posture dimension, grouped into "documents" by year; skipped if the benchmark fo
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -261,6 +262,10 @@ def test_saved_model_reloads_with_identical_probabilities_and_a_card(model, gold
     (entry,) = card["dimensions"]
     assert entry["training_data"]["passages"] == len(gold)
     assert entry["evaluation"]["metrics"]["macro_f1"]["low"] <= entry["evaluation"]["metrics"]["macro_f1"]["value"]
+    errors = entry["evaluation"]["errors"]  # the out-of-fold predictions a report corrects shares with
+    ev = evaluation.dimensions["posture"]
+    assert len(errors["true"]) == len(errors["proba"]) == ev.passages and errors["classes"] == ev.classes
+    assert json.loads((tmp_path / "posture.card.json").read_text())["dimensions"][0]["evaluation"]["errors"] == errors
 
 
 class Evil:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from stance import analysis as an
 from stance import report
 from stance.analysis import ClassifierErrors
 from stance.cli import main
@@ -203,27 +204,43 @@ def test_uneven_passage_lengths_are_flagged():
 
 
 @pytest.mark.slow
-def test_classifier_errors_come_from_the_model_s_own_project_and_are_cached(tmp_path):
-    """A model trained on a labelled project scores an unlabelled one: its cross-validated errors are
-    measured on the project it was trained in, once, and kept beside the model file."""
-    from stance.analysis import classifier_errors
-    from stance.corpus import load_into
-    from stance.models import train_project
+def test_a_model_carries_its_cross_validated_errors_and_figures_into_another_project_s_report(tmp_path,
+                                                                                              monkeypatch):
+    """The classifier's errors are measured once, when it is trained, and stored in its card: a model
+    trained on a labelled project and used to score an unlabelled one brings them (and its quality
+    figures) into that project's report, the same figures as the training-time cross-validation, and
+    the report runs no cross-validation of its own."""
+    from stance.corpus import load_corpus, load_into
+    from stance.models import StanceModel, train_project
 
     labelled = Project.init(tmp_path / "train")
     load_into(labelled)
-    _model, _ev, path = train_project(labelled, dimensions=["posture"], include_examples=True,
-                                      cross_validate=False)
+    _model, evaluation, path = train_project(labelled, dimensions=["posture"], include_examples=True, n_boot=50)
     corpus = Project.init(tmp_path / "corpus")  # no gold labels at all
-    entry = labelled.latest_model("posture")
-    corpus.add_model("posture", path, entry["codebook_version"], entry["metrics"], entry["card"])
-    errors = classifier_errors(corpus, "posture", n_boot=10)
-    assert errors is not None and errors.passages > 0 and "grouped by document" in errors.source
-    cached = path.with_name(f"{path.stem}.cv-posture.json")
-    assert cached.exists()
-    again = classifier_errors(corpus, "posture")
-    assert np.array_equal(again.confusion, errors.confusion) and again.docs is not None
-    assert classifier_errors(corpus, "topic") is None  # multi-valued: no ACC/PACC
+    corpus.add_documents(load_corpus(None, CB.dimension_names).documents)
+    res = CliRunner().invoke(main, ["score", "--project", str(corpus.path), "--model", str(path), "-q"])
+    assert res.exit_code == 0, res.output
+    assert corpus.latest_model("posture")["card"] == {}  # registered from the file: its card stays beside it
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("the report fitted a model (re-ran a cross-validation)")
+
+    monkeypatch.setattr(StanceModel, "fit", no_fitting)
+    stored = an.classifier_errors(corpus, "posture")
+    expected = ClassifierErrors.from_evaluation(evaluation.dimensions["posture"])
+    assert stored.source == expected.source and "grouped by document" in stored.source
+    assert stored.classes == expected.classes and np.array_equal(stored.confusion, expected.confusion)
+    assert np.array_equal(stored.true, expected.true) and np.array_equal(stored.docs, expected.docs)
+    assert np.allclose(stored.mean_proba, expected.mean_proba, atol=1e-6, equal_nan=True)
+    assert an.classifier_errors(corpus, "topic") is None  # no model, and multi-valued: no ACC/PACC
+
+    out = tmp_path / "rep"
+    report.build_report(corpus, out, by="outlet", n_boot=20)
+    shares = pd.read_csv(out / "tables" / "shares_posture.csv")
+    assert {"ACC", "PACC"} <= set(shares["estimator"])
+    quality = pd.read_csv(out / "tables" / "model_quality.csv").set_index("metric")
+    assert quality.loc["macro_f1", "value"] == pytest.approx(
+        evaluation.dimensions["posture"].metrics["macro_f1"]["value"])
 
 
 TWO_VALUES = """

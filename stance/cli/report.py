@@ -23,7 +23,8 @@ from .options import progress, quiet_option
               help="Groups with fewer passages are shown in grey with a note (never dropped).")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
 @click.option("--no-correction", is_flag=True,
-              help="Skip the shares corrected for classifier error (saves the cross-validation run).")
+              help="Skip the shares corrected for classifier error (they use the cross-validated "
+              "errors each model stored when it was trained).")
 @click.option("--pdf", is_flag=True, help="Also write report.pdf (a title page and one page per chart).")
 @click.option("--title", help="Report title (default: 'Stance by <by>').")
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False),

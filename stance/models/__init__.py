@@ -10,6 +10,7 @@ See docs/models.md.
 
 from __future__ import annotations
 
+from .card import registered_card
 from .data import MIN_PER_CLASS, gold_data
 from .evaluate import DimensionEvaluation, EvaluationResult, evaluate, evaluate_holdout
 from .explain import explain, top_terms
@@ -39,6 +40,7 @@ __all__ = [
     "load_latest",
     "load_model",
     "make_vectorizer",
+    "registered_card",
     "save_model",
     "top_terms",
     "train",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import platform
 from importlib import metadata
+from pathlib import Path
 
 from .evaluate import SCALAR_METRICS, EvaluationResult
 
+ERRORS_DECIMALS = 6  # stored out-of-fold probabilities: far finer than any figure the report prints
 LIBRARIES = ("policy-stance", "scikit-learn", "numpy", "scipy", "skops", "sentence-transformers")
 
 
@@ -19,6 +22,42 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
+
+
+def card_paths(path: str | Path) -> tuple[Path, Path]:
+    """(JSON card, Markdown card) beside a model file."""
+    path = Path(path)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return path.with_name(stem + ".card.json"), path.with_name(stem + ".card.md")
+
+
+def cv_errors(ev) -> dict | None:
+    """How the classifier of a single-valued dimension erred in cross-validation, passage by passage
+    (true and predicted value, probabilities, document), so that a report can correct shares for it
+    without re-running the cross-validation. None for multi-valued or unevaluated dimensions."""
+    preds = ev.predictions
+    if ev.multi or not ev.evaluated or preds is None or preds.empty:
+        return None
+    proba = preds[[f"p_{c}" for c in ev.classes]].to_numpy(dtype=float).round(ERRORS_DECIMALS)
+    return {"source": f"{ev.n_splits}-fold cross-validation grouped by document on {ev.passages} passages "
+                      f"from {ev.documents} documents",
+            "classes": list(ev.classes), "true": [str(v) for v in preds["true"]],
+            "predicted": [str(v) for v in preds["predicted"]], "proba": proba.tolist(),
+            "docs": [str(d) for d in preds["doc_id"]]}
+
+
+def registered_card(entry: dict) -> dict:
+    """The card of one dimension of a registered model (`Project.latest_model(...)`): as registered
+    with it, or, for a model file registered without one (trained in another project and used to
+    score this one), from the card file beside the model. Empty when there is neither."""
+    card = (entry.get("card") or {}).get("dimension")
+    if card:
+        return card
+    try:
+        full = json.loads(card_paths(entry["path"])[0].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return next((d for d in full.get("dimensions", []) if d.get("dimension") == entry.get("dimension")), {})
 
 
 def build_card(model, evaluation: EvaluationResult | None = None, file_name: str = "",
@@ -48,6 +87,9 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
                 "per_class": ev.per_class.to_dict(orient="records") if ev.per_class is not None else [],
                 "interval": "95% percentile bootstrap over documents",
             }
+            errors = cv_errors(ev)
+            if errors is not None:
+                entry["evaluation"]["errors"] = errors
             entry["warnings"] = list(ev.warnings)
         elif ev is not None:
             entry["evaluation"] = None

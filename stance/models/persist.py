@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..codebook import Codebook
 from ..errors import ModelError
-from .card import build_card, render_markdown
+from .card import build_card, card_paths, render_markdown
 from .model import StanceModel
 
 FORMAT = "policy-stance-model"
@@ -33,13 +33,6 @@ TRUSTED_TYPES = [
 
 class CodebookVersionWarning(UserWarning):
     """A model is used with a codebook version other than the one it was trained under."""
-
-
-def card_paths(path: str | Path) -> tuple[Path, Path]:
-    """(JSON card, Markdown card) beside a model file."""
-    path = Path(path)
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return path.with_name(stem + ".card.json"), path.with_name(stem + ".card.md")
 
 
 def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:

@@ -1,5 +1,6 @@
-"""`build_report`: the four stages for a project folder (its stored predictions, the errors its
-classifiers carry, its agreement and model figures) or for a scores DataFrame."""
+"""`build_report`: the four stages for a project folder (its stored predictions, the cross-validated
+errors its classifiers carry from training, its agreement and model figures) or for a scores
+DataFrame. Nothing is trained or cross-validated here."""
 
 from __future__ import annotations
 
@@ -44,14 +45,9 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
             raise InputError(f"{project.path} has no stored predictions; score it first: "
                              f"stance score --project {project.path}")
         label = f"project {project.path}"
-        if correct and errors is None:
-            errors = {}
-            for dim in codebook.dimension_names:
-                if dim in scores.columns and not codebook.dimension(dim).multi:
-                    say(f"cross-validated errors of the {dim} classifier")
-                    err = an.classifier_errors(project, dim, n_boot=100)
-                    if err is not None:
-                        errors[dim] = err
+        if correct and errors is None:  # the errors each classifier carries from its training
+            errors = {dim: err for dim in codebook.dimension_names if dim in scores.columns
+                      and (err := an.classifier_errors(project, dim)) is not None}
         agreement = an.annotation_quality(project)
         quality = an.model_quality(project)
     summary = summarise(scores, codebook, by=by, time=time, topic=topic, compare=compare,
