@@ -108,12 +108,22 @@ def test_counts_and_intervals_are_on_the_chart(many):
     assert f"more {P[0]}" in _texts(fig)
 
 
-def test_chart_draws_into_a_given_axes(many):
-    fig = plots.new_figure(8, 6)
-    axes = fig.subplots(2, 1)
+def test_chart_draws_on_the_axes_it_is_given(many, tmp_path):
+    """A chart drawn into a caller's figure uses the caller's Axes: one panel is drawn on it, several
+    are laid out inside it; the caller's Axes are never removed or replaced."""
+    fig = plots.new_figure(8, 12)
+    axes = fig.subplots(4, 1)
     t = many
     assert plots.index_chart(t["index"], ax=axes[0]) is fig
+    assert axes[0].lines and "A\nn=" in _texts(fig)  # drawn on the given Axes itself
     assert plots.prevalence_chart(t["prevalence"], ax=axes[1]) is fig
+    assert plots.index_trend_chart(t["index_trend"], ax=axes[2]) is fig
+    assert plots.composition_chart(t["composition"], ax=axes[3], split="voice") is fig
+    assert all(a in fig.axes for a in axes)  # still the caller's Axes, in the caller's figure
+    assert len(axes[1].child_axes) == len(P)  # one panel per posture value, inside the given Axes
+    assert len(axes[2].child_axes) == 3  # one panel per outlet
+    assert [a for a in fig.axes if a not in axes] == []  # nothing drawn beside them
+    assert plots.save_figure(fig, tmp_path / "composite")[0].stat().st_size > 10_000
 
 
 def test_many_groups_composition_is_stacked_with_running_total_intervals():
