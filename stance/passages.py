@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 UNITS = ("paragraph", "sentence")
 
@@ -27,7 +28,7 @@ _BOILERPLATE: list[tuple[str, re.Pattern[str], int]] = [
                              r"|donate|become a (?:member|subscriber))\b|\bnewsletter\b|\bunsubscribe\b",
                              re.I), 60),
     ("transcript", re.compile(r"^[\[(]\s*(?:applause|laughter|cheers|cheering|booing|crosstalk|inaudible"
-                              r"|music|silence|pause|end of (?:transcript|remarks))\b[^\])]{0,40}[\])]\.?$",
+                              r"|music|silence|pause|end of (?:transcript|remarks)|spoke in)\b[^\])]{0,40}[\])]\.?$",
                               re.I), 8),
     ("copyright", re.compile(r"^(?:©|\(c\)\s|copyright\b)|all rights reserved", re.I), 40),
     ("bio", re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}),? (?:is|was|serves as) (?:an? |the )?"
@@ -79,20 +80,24 @@ def bio_name(text: str) -> str | None:
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, whitespace trimmed.
 
-    Blank lines separate paragraphs when the text has any; otherwise (one paragraph a line,
-    as in many scraped files) every non-empty line is a paragraph.
+    Hard-wrapped text (lines cut at a fixed width, as in text taken from PDFs) has its paragraphs
+    rebuilt from the line breaks (`hard_wrapped_paragraph_spans`). Text whose lines are whole
+    paragraphs (a median line of 100 characters or more) gives one paragraph a line, whether or
+    not blank lines come between them, and joins a line cut off by a stray line or page break to
+    its continuation. Otherwise blank lines separate paragraphs when the text has any, and else
+    every non-empty line is a paragraph.
     """
-    if _BLANK_LINE.search(text):
-        bounds, pos = [], 0
-        for match in _BLANK_LINE.finditer(text):
-            bounds.append((pos, match.start()))
-            pos = match.end()
-        bounds.append((pos, len(text)))
-    else:
-        bounds, pos = [], 0
-        for line in text.split("\n"):
-            bounds.append((pos, pos + len(line)))
-            pos += len(line) + 1
+    if is_hard_wrapped(text):
+        return hard_wrapped_paragraph_spans(text)
+    if _lines_are_paragraphs(text):
+        return _paragraph_line_spans(text)
+    if not _BLANK_LINE.search(text):
+        return [(start, end) for start, end, line in _lines(text) if line]
+    bounds, pos = [], 0
+    for match in _BLANK_LINE.finditer(text):
+        bounds.append((pos, match.start()))
+        pos = match.end()
+    bounds.append((pos, len(text)))
     spans = []
     for start, end in bounds:
         chunk = text[start:end]
@@ -102,6 +107,131 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
         lead = len(chunk) - len(chunk.lstrip())
         spans.append((start + lead, start + lead + len(stripped)))
     return spans
+
+
+# -- hard-wrapped text -------------------------------------------------------------------------------
+# PDF-extracted text (UN verbatim records, reports) breaks lines at the column width, so a line break
+# says nothing about paragraphs and blank lines are often page breaks. A paragraph ends where a line
+# ends a sentence although the next line's first word would still have fitted on it.
+
+# Page furniture between the lines of a PDF page: page numbers, UN job numbers ("95-86174 23",
+# "4/29 17-29395"), document symbols with a date ("A/70/PV.18 29/09/2015").
+_PAGE_LINE = re.compile(
+    r"^(?:\d{1,4}(?:/\d{1,4})?"
+    r"|(?:\d{1,4}(?:/\d{1,4})?\s+)?\d{2}-\d{5}(?:\s*\(E\))?(?:\s+\d{1,4}(?:/\d{1,4})?)?"
+    r"|(?:\d{1,2}/\d{1,2}/\d{4}\s+)?A/\d+/PV\.\d+(?:\s+\d{1,2}/\d{1,2}/\d{4})?)$"
+)
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)(?<!\bMessrs)[.!?:][\"'”’)\]]*$")
+_FULL_STOP = re.compile(r"[.!?][\"'”’)\]]*$")
+_PARAGRAPH_START = re.compile(r"^[\"'“‘(\[•\-–—]*[A-Z0-9À-Ý]")
+_WHOLE_LINE_MARKER = re.compile(r"^[(\[][^()\[\]]{1,60}[)\]]$")  # "(spoke in French)"
+_MIN_WRAPPED_LINES = 12
+_MAX_WRAP_WIDTH = 100
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of every line with its surrounding whitespace trimmed, blank ones included."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        lead = len(line) - len(line.lstrip())
+        stripped = line.strip()
+        out.append((pos + lead, pos + lead + len(stripped), stripped))
+        pos += len(line) + 1
+    return out
+
+
+def _content_lines(text: str) -> list[tuple[int, int, str]]:
+    return [line for line in _lines(text) if line[2] and not _PAGE_LINE.match(line[2])]
+
+
+def _wrap_width(lengths: list[int]) -> int:
+    """The column width: the 90th percentile of line lengths (a few lines run long in proportional type)."""
+    ordered = sorted(lengths)
+    return ordered[int(0.9 * (len(ordered) - 1))]
+
+
+def is_hard_wrapped(text: str) -> bool:
+    """True when most lines end mid-sentence at a column width of at most 100 characters."""
+    lines = [line for _, _, line in _content_lines(text)]
+    if len(lines) < _MIN_WRAPPED_LINES:
+        return False
+    ends = sum(1 for line in lines if _SENTENCE_END.search(line))
+    return ends / len(lines) < 0.5 and _wrap_width([len(line) for line in lines]) <= _MAX_WRAP_WIDTH
+
+
+def hard_wrapped_paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs of hard-wrapped text, rebuilt from its lines.
+
+    A line that ends a sentence starts a new paragraph after it when the next line's first word
+    would have fitted on it (the writer broke the line, not the column), when the next line
+    follows a blank line in a text whose blank lines all end sentences (paragraph breaks, not
+    page breaks), or when either line is a whole-line marker such as "(spoke in French)". Page
+    numbers and job numbers between paragraphs belong to no paragraph.
+    """
+    lines = _content_lines(text)
+    if not lines:
+        return []
+    width = _wrap_width([len(line) for _, _, line in lines])
+    blank_breaks = _blank_lines_are_paragraph_breaks(text, lines)
+    spans, start = [], lines[0][0]
+    for (_, a_end, a), (b_start, _, b) in pairwise(lines):
+        if _is_paragraph_break(text, a, a_end, b, b_start, width, blank_breaks):
+            spans.append((start, a_end))
+            start = b_start
+    spans.append((start, lines[-1][1]))
+    return spans
+
+
+def _lines_are_paragraphs(text: str) -> bool:
+    """True when the lines of text are paragraph-long (median 100 characters or more): blank lines
+    between them, if any, are page breaks or spacing, and splitting at them alone would give
+    page-sized passages in PDF text with one paragraph a line."""
+    lengths = sorted(len(line) for _, _, line in _content_lines(text))
+    return len(lengths) >= 2 and lengths[len(lengths) // 2] >= 100
+
+
+def _paragraph_line_spans(text: str) -> list[tuple[int, int]]:
+    """One paragraph a line, page numbers left out. A line is joined to the next line of text when
+    that starts in lower case and the line does not end with a full stop, or when a page break (a form feed or page numbers) comes between
+    them and the line ends in a word or a comma: the paragraph was cut, not ended."""
+    lines = _content_lines(text)
+    spans, start = [], lines[0][0]
+    for (_, a_end, a), (b_start, _, b) in pairwise(lines):
+        gap = text[a_end:b_start]
+        page_break = "\f" in gap or bool(gap.strip())  # a form feed, or page numbers between the lines
+        cut_off = ((b[:1].islower() and not _FULL_STOP.search(a))
+                   or (page_break and (a[-1:].isalnum() or a[-1:] in ",-–—")))
+        if not cut_off:
+            spans.append((start, a_end))
+            start = b_start
+    spans.append((start, lines[-1][1]))
+    return spans
+
+
+def _is_paragraph_break(text: str, a: str, a_end: int, b: str, b_start: int, width: int,
+                        blank_breaks: bool) -> bool:
+    if _WHOLE_LINE_MARKER.match(a) or _WHOLE_LINE_MARKER.match(b):
+        return True
+    if not (_SENTENCE_END.search(a) and _PARAGRAPH_START.match(b)):
+        return False
+    # On 42 statements of 2013-2014 whose blank lines mark paragraphs, this test alone finds 88% of
+    # the paragraph breaks, and 84% of the breaks it finds are real (tried: other widths and slacks).
+    if len(a) + 1 + len(b.split()[0]) <= width:
+        return True
+    return blank_breaks and _is_single_blank_line(text[a_end:b_start])
+
+
+def _is_single_blank_line(gap: str) -> bool:
+    return gap.count("\n") == 2 and not gap.strip()
+
+
+def _blank_lines_are_paragraph_breaks(text: str, lines: list[tuple[int, int, str]]) -> bool:
+    """True when at least 75% of the single blank lines between lines of text follow a sentence end:
+    they separate paragraphs. (Page breaks show up as several blank lines or a page number, and
+    fall mid-sentence far more often.)"""
+    gaps = [a for (_, a_end, a), (b_start, _, _) in pairwise(lines)
+            if _is_single_blank_line(text[a_end:b_start])]
+    return bool(gaps) and sum(1 for a in gaps if _SENTENCE_END.search(a)) >= 0.75 * len(gaps)
 
 
 @lru_cache(maxsize=1)
