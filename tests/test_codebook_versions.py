@@ -31,5 +31,5 @@ def test_1_2_has_the_rules_for_speeches_and_statements():
 
 
 def test_unknown_version_is_a_one_line_error():
-    with pytest.raises(CodebookError, match="no packaged codebook of version '0.9'.*1.1"):
+    with pytest.raises(CodebookError, match=r"no packaged codebook of version '0\.9'.*1\.1"):
         default_codebook_path("0.9")
