@@ -192,9 +192,9 @@ def default_codebook_path(version: str | None = None) -> Path:
     """The packaged default codebook file, or the packaged copy of an earlier `version` ("1.1"),
     kept so that labels made under it can be checked against the codebook they were made with."""
     data = Path(str(resources.files("stance") / "data"))
-    if version is None or version == parse_codebook((data / DEFAULT_CODEBOOK_NAME).read_text(encoding="utf-8")).version:
-        return data / DEFAULT_CODEBOOK_NAME
     path = data / f"codebook-{version}.yaml"
+    if version is None or (not path.exists() and version == load_codebook(data / DEFAULT_CODEBOOK_NAME).version):
+        return data / DEFAULT_CODEBOOK_NAME
     if not path.exists():
         known = sorted(p.stem.removeprefix("codebook-") for p in data.glob("codebook-*.yaml"))
         raise CodebookError([f"no packaged codebook of version {version!r}; packaged earlier versions: "
