@@ -31,7 +31,7 @@ def test_newer_schema_is_refused(tmp_path):
 
 def test_project_codebook_edits_are_used(tmp_path):
     project = Project.init(tmp_path / "p")
-    text = project.codebook_path.read_text(encoding="utf-8").replace('version: "1.1"', 'version: "2.0-local"')
+    text = project.codebook_path.read_text(encoding="utf-8").replace(f'version: "{project.codebook.version}"', 'version: "2.0-local"')
     project.codebook_path.write_text(text, encoding="utf-8")
     assert Project.open(tmp_path / "p").codebook.version == "2.0-local"
 
@@ -45,7 +45,7 @@ def test_annotations_are_appended_never_overwritten(project, tmp_path):
     project.add_annotation(pid, "bob", {"posture": "restraint"})
     history = project.conn.execute("SELECT labels_json, codebook_version FROM annotations WHERE annotator='alice'"
                                    " ORDER BY id").fetchall()
-    assert len(history) == 2 and history[0][1] == "1.1"
+    assert len(history) == 2 and history[0][1] == project.codebook.version == "1.2"
     current = project.current_annotations("alice")
     assert current.labels.tolist() == [{"posture": "restraint", "topic": ["iraq-syria", "other"]}]
     assert project.status().annotations_by_annotator == {"alice": 1, "bob": 1}
