@@ -363,3 +363,14 @@ def test_training_twice_gives_the_same_model(gold):
     a = train(frame).predict_proba(frame["text"].tolist()[:10], "posture")
     b = train(frame).predict_proba(frame["text"].tolist()[:10], "posture")
     np.testing.assert_array_equal(a, b)
+
+
+def test_loading_the_encoder_leaves_the_environment_as_it_was(monkeypatch):
+    """Hugging Face is kept offline while the sentence encoder loads, and only then."""
+    import stance.models.features as features
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")  # a user's own setting is kept
+    with features._offline():
+        assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "0"
+    assert "HF_HUB_OFFLINE" not in os.environ and os.environ["TRANSFORMERS_OFFLINE"] == "0"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -214,12 +215,29 @@ def _load_sentence_model(model_name: str):
     if model_name in _SENTENCE_MODELS:
         return _SENTENCE_MODELS[model_name]
     path = embeddings_model_path()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    with _offline():
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     _SENTENCE_MODELS[model_name] = model
     return model
+
+
+@contextmanager
+def _offline():
+    """Hugging Face libraries offline while the encoder loads (no download at run time), and the
+    environment as it was afterwards: library code leaves process-wide settings alone."""
+    names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    before = {n: os.environ.get(n) for n in names}
+    for n in names:
+        os.environ.setdefault(n, "1")
+    try:
+        yield
+    finally:
+        for n, v in before.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
