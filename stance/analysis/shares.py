@@ -171,7 +171,7 @@ def default_index(codebook) -> IndexDefinition:
     """The codebook's index; an `InputError` saying so when the codebook defines none."""
     if codebook.index is None:
         raise InputError("the codebook defines no index (an 'analysis: index:' section names its dimension "
-                         "and the values that count +1 and -1)")
+                         "and the values that count +1 and -1, as in the default codebook)")
     return codebook.index
 
 
