@@ -1,0 +1,235 @@
+"""Prediction-powered estimates: shares per group, the restraint index per group and per period, from
+the model's predictions on every passage plus the human labels on the validation sample.
+
+For a group with N passages, n of them in the validation sample, the share of value v is estimated as
+
+    lambda * mean over all N of f(x)  +  weighted mean over the n labelled of (y - lambda * f(x))
+
+where f(x) is the model's probability of v and y is 1 when the human label is v (prediction-powered
+inference, Angelopoulos et al., Science 2023; power tuning, PPI++, Angelopoulos, Duchi & Zrnic 2023).
+The second term measures, on passages a person read, how far the model is off, and removes it; lambda
+(chosen from the data, clipped to [0, 1]) uses the predictions only as far as they help, so a useless
+model gives the plain labelled-sample mean and its interval, never a confident wrong answer. The
+intervals are valid however good or bad the model is; they widen rather than lie.
+
+The computation is `ppi_py.ppi_mean_ci` / `ppi_mean_pointestimate` (the maintained `ppi-python`
+package): `w` carries 1 / inclusion probability so a sample stratified by another column still gives
+unbiased group figures. Two choices differ from the package's textbook setting, both conservative:
+the "unlabelled" set is the whole group (the finite corpus we describe), and no finite-population
+correction is applied. Groups with fewer than `min_labels` labelled passages get no such estimate:
+their naive share is reported, flagged as unvalidated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.frame import (
+    analysable,
+    as_list,
+    dimension_values,
+    has_probabilities,
+    label_matrix,
+    labelled,
+    period,
+    prob_matrix,
+    require,
+)
+
+LEVEL = 0.95
+MIN_LABELS = 10          # fewer validation labels in a group: no prediction-powered estimate, naive shown
+UNIDENTIFIED = 0.5       # an interval wider than this share of the possible range is not a finding
+MISSING = "(missing)"
+SHARE_COLUMNS = ["value", "estimator", "share", "low", "high", "naive", "labels", "passages", "documents",
+                 "validated", "identifiable", "lambda"]
+INDEX_COLUMNS = ["index", "low", "high", "naive", "labels", "passages", "documents", "validated",
+                 "identifiable", "lambda"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One prediction-powered mean with its interval and the power-tuning weight used."""
+
+    value: float
+    low: float
+    high: float
+    lam: float
+
+
+def ppi_mean(y: np.ndarray, yhat: np.ndarray, yhat_all: np.ndarray, weights: np.ndarray | None = None,
+             level: float = LEVEL, bounds: tuple[float, float] = (0.0, 1.0), lam: float | None = None) -> Estimate:
+    """The power-tuned prediction-powered mean of `y` over the population whose predictions are
+    `yhat_all`, from labelled passages (`y`, their predictions `yhat`, design `weights`), clipped to
+    `bounds`. With fewer than two labelled passages there is no estimate (NaN). `lam` fixes the weight
+    of the predictions instead of tuning it (0: the labels alone; 1: plain PPI)."""
+    from ppi_py import ppi_mean_ci, ppi_mean_pointestimate
+
+    y, yhat, yhat_all = (np.asarray(a, dtype=float) for a in (y, yhat, yhat_all))
+    if len(y) < 2 or len(yhat_all) == 0:
+        return Estimate(np.nan, np.nan, np.nan, np.nan)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    lam = power_tuning(y, yhat, yhat_all, w) if lam is None else float(lam)
+    est = float(np.ravel(ppi_mean_pointestimate(y, yhat, yhat_all, lam=lam, w=w))[0])
+    lo, hi = ppi_mean_ci(y, yhat, yhat_all, alpha=1 - level, lam=lam, w=w)
+    a, b = bounds
+    return Estimate(float(np.clip(est, a, b)), float(np.clip(np.ravel(lo)[0], a, b)),
+                    float(np.clip(np.ravel(hi)[0], a, b)), lam)
+
+
+def power_tuning(y: np.ndarray, yhat: np.ndarray, yhat_all: np.ndarray, w: np.ndarray | None = None) -> float:
+    """The weight lambda in [0, 1] that ppi_mean_ci would choose (the same gradients, through the
+    package's own `_calc_lam_glm`); computed here once so that the point estimate, the interval and
+    the table all use one value. Constant predictions carry no information: lambda 0."""
+    from ppi_py import ppi_mean_pointestimate
+    from ppi_py.ppi import _calc_lam_glm
+
+    if np.ptp(np.concatenate([yhat, yhat_all])) == 0:
+        return 0.0
+    n = len(y)
+    ww = (np.ones(n) if w is None else w / w.sum() * n)[:, None]
+    centre = ppi_mean_pointestimate(y, yhat, yhat_all, lam=1, w=w)
+    lam = _calc_lam_glm(ww * (y[:, None] - centre), ww * (yhat[:, None] - centre), yhat_all[:, None] - centre,
+                        np.eye(1), clip=True)
+    return float(np.nan_to_num(lam, nan=0.0))
+
+
+def _grouped(frame: pd.DataFrame, keys: list[str]):
+    """(key dict, index of the group's rows) per group, sorted, missing keys shown as '(missing)'."""
+    if not keys:
+        yield {}, frame.index
+        return
+    require(frame, keys, "the scores")
+    labels = frame[keys].astype("string").fillna(MISSING)
+    for key, idx in labels.groupby(keys if len(keys) > 1 else keys[0], sort=True).groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(keys, key, strict=True)), idx
+
+
+def _labelled_rows(frame: pd.DataFrame, validation: pd.DataFrame, dimension: str) -> tuple[pd.Series, pd.DataFrame]:
+    """Which rows of `frame` carry a validation label for `dimension` (a boolean Series on frame's
+    index), and those labels with their design weight, aligned to frame's rows."""
+    require(validation, ["passage_id", "inclusion_prob"], "the validation labels")
+    if dimension not in validation.columns:
+        return pd.Series(False, index=frame.index), validation.iloc[0:0]
+    lab = validation[labelled(validation, dimension)].drop_duplicates("passage_id")
+    lab = lab.set_index("passage_id")
+    has = frame["passage_id"].isin(lab.index)
+    aligned = lab.loc[frame.loc[has, "passage_id"]]
+    aligned.index = frame.index[has]
+    return has, aligned
+
+
+def _identifiable(low: float, high: float, span: float) -> bool:
+    return bool(np.isfinite(low) and np.isfinite(high) and (high - low) <= UNIDENTIFIED * span)
+
+
+def ppi_shares(scores: pd.DataFrame, validation: pd.DataFrame, dimension: str,
+               by: str | Sequence[str] | None = None, codebook=None, min_labels: int = MIN_LABELS,
+               level: float = LEVEL, exclude_boilerplate: bool = True) -> pd.DataFrame:
+    """Share of each value of `dimension` per group, estimated from the predictions on every passage
+    and the validation labels (prediction-powered, power-tuned), beside the naive share of predicted
+    labels.
+
+    `scores`: passage-level predictions (columns passage_id, doc_id, the group columns, `dimension` and
+    its `dimension:value` probabilities); `validation`: one row per sampled passage with passage_id,
+    inclusion_prob and the human label in column `dimension` (None where not labelled yet).
+    Returns [*by, value, estimator, share, low, high, naive, labels, passages, documents, validated,
+    identifiable, lambda]. A group with fewer than `min_labels` labels gets estimator "naive",
+    validated False and no interval: its share is the model's alone, unchecked."""
+    keys = as_list(by)
+    frame = analysable(scores, exclude_boilerplate)
+    require(frame, ["passage_id", "doc_id", dimension], "the scores")
+    frame = frame[labelled(frame, dimension)]
+    values = dimension_values(frame, dimension, codebook)
+    yhat = (prob_matrix(frame, dimension, values) if has_probabilities(frame, dimension, values)
+            else label_matrix(frame, dimension, values))
+    naive = label_matrix(frame, dimension, values)
+    has, lab = _labelled_rows(frame, validation, dimension)
+    y = label_matrix(lab, dimension, values) if len(lab) else np.zeros((0, len(values)))
+    w = 1.0 / lab["inclusion_prob"].to_numpy(dtype=float) if len(lab) else np.zeros(0)
+    pos_all = pd.Series(np.arange(len(frame)), index=frame.index)
+    pos_lab = pd.Series(np.arange(len(lab)), index=lab.index)
+    rows = []
+    for key, idx in _grouped(frame, keys):
+        rows_all = pos_all.loc[idx].to_numpy()
+        lab_idx = idx[has.loc[idx].to_numpy()]
+        y_rows, f_rows = pos_lab.loc[lab_idx].to_numpy(), pos_all.loc[lab_idx].to_numpy()
+        n_lab, n_all = len(lab_idx), len(rows_all)
+        docs = int(frame.loc[idx, "doc_id"].nunique())
+        validated = n_lab >= min_labels
+        for j, v in enumerate(values):
+            row = {**key, "value": v, "naive": float(naive[rows_all, j].mean()) if n_all else np.nan,
+                   "labels": n_lab, "passages": n_all, "documents": docs, "validated": validated}
+            if validated:
+                e = ppi_mean(y[y_rows, j], yhat[f_rows, j], yhat[rows_all, j], w[y_rows], level)
+                row.update(estimator="PPI", share=e.value, low=e.low, high=e.high, lam=e.lam,
+                           identifiable=_identifiable(e.low, e.high, 1.0))
+            else:
+                row.update(estimator="naive", share=row["naive"], low=np.nan, high=np.nan, lam=np.nan,
+                           identifiable=False)
+            rows.append(row)
+    out = pd.DataFrame(rows).rename(columns={"lam": "lambda"})
+    return out.reindex(columns=[*keys, *SHARE_COLUMNS])
+
+
+def ppi_index(scores: pd.DataFrame, validation: pd.DataFrame, spec, by: str | Sequence[str] | None = None,
+              time: str | None = None, date_col: str = "date", min_labels: int = MIN_LABELS,
+              level: float = LEVEL, exclude_boilerplate: bool = True) -> pd.DataFrame:
+    """The bipolar index of `spec` (`stance.analysis.IndexSpec`: mean of P(positive) − P(negative))
+    per group, and per period with `time`, estimated from the predictions plus the validation labels
+    (a human label counts +1 for the positive value, −1 for the negative, 0 otherwise).
+
+    The passages averaged over are those the report's index uses (not boilerplate; when the role is
+    scored, not predicted as a non-argumentative role), so naive and validated figures describe the same
+    passages. Returns [*by, (period), index, low, high, naive, labels, passages, documents, validated,
+    identifiable, lambda]."""
+    from ..analysis.shares import index_values
+
+    keys = as_list(by)
+    frame = analysable(scores, exclude_boilerplate)
+    require(frame, ["passage_id", "doc_id", spec.dimension], "the scores")
+    frame = spec.argumentative(frame[labelled(frame, spec.dimension)])
+    if time:
+        frame = frame.assign(period=period(frame, time, date_col))
+        frame = frame[frame["period"].notna()]
+        keys = [*keys, "period"]
+    yhat = index_values(frame, spec)
+    naive = yhat  # the report's index: mean P(positive) - P(negative), unchecked
+    has, lab = _labelled_rows(frame, validation, spec.dimension)
+    h = label_matrix(lab, spec.dimension, [spec.positive, spec.negative]) if len(lab) else np.zeros((0, 2))
+    y = h[:, 0] - h[:, 1]
+    w = 1.0 / lab["inclusion_prob"].to_numpy(dtype=float) if len(lab) else np.zeros(0)
+    pos_all = pd.Series(np.arange(len(frame)), index=frame.index)
+    pos_lab = pd.Series(np.arange(len(lab)), index=lab.index)
+    rows = []
+    for key, idx in _grouped(frame, keys):
+        rows_all = pos_all.loc[idx].to_numpy()
+        lab_idx = idx[has.loc[idx].to_numpy()]
+        y_rows, f_rows = pos_lab.loc[lab_idx].to_numpy(), pos_all.loc[lab_idx].to_numpy()
+        row = {**key, "naive": float(naive[rows_all].mean()) if len(rows_all) else np.nan,
+               "labels": len(lab_idx), "passages": len(rows_all),
+               "documents": int(frame.loc[idx, "doc_id"].nunique()), "validated": len(lab_idx) >= min_labels}
+        if row["validated"]:
+            e = ppi_mean(y[y_rows], yhat[f_rows], yhat[rows_all], w[y_rows], level, bounds=(-1.0, 1.0))
+            row.update(index=e.value, low=e.low, high=e.high, lam=e.lam,
+                       identifiable=_identifiable(e.low, e.high, 2.0))
+        else:
+            row.update(index=float(yhat[rows_all].mean()) if len(rows_all) else np.nan, low=np.nan, high=np.nan,
+                       lam=np.nan, identifiable=False)
+        rows.append(row)
+    out = pd.DataFrame(rows).rename(columns={"lam": "lambda"})
+    return out.reindex(columns=[*keys, *INDEX_COLUMNS])
+
+
+def unvalidated_groups(table: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
+    """The groups of a `ppi_shares` / `ppi_index` table that had too few validation labels."""
+    keys = as_list(by)
+    part = table[~table["validated"].astype(bool)]
+    if not keys or part.empty:
+        return ["(all passages)"] if keys == [] and not part.empty else []
+    return sorted({" / ".join(map(str, r)) for r in part[keys].astype(str).itertuples(index=False)})
+

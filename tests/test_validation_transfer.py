@@ -1,0 +1,63 @@
+"""Transfer checks on real text: a model trained on the embedded op-eds reading US presidential
+speeches is told that it reads unfamiliar text, while its own training passages are familiar."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import SHARED
+
+from stance.corpus import load_into
+from stance.ingest import TableOptions, ingest
+from stance.models import train
+from stance.store import Project
+from stance.validation import transfer_checks, word_coverage
+
+SPEECHES = SHARED / "corpora" / "us-presidential-speeches-2017-2024"
+
+
+def scored(model, passages: pd.DataFrame) -> pd.DataFrame:
+    """Passage-level scores in the report's shape, straight from the model."""
+    frame = passages[~passages["is_boilerplate"]].copy()
+    X = model.transform(frame["text"].tolist())
+    for d in model.dimensions_:
+        P = model.predict_proba_from_features(X, d)
+        labels = model.labels_from_proba(P, d)
+        frame[d] = [";".join(v) for v in labels] if model.multi_[d] else labels
+        for k, v in enumerate(model.classes_[d]):
+            frame[f"{d}:{v}"] = P[:, k]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("transfer")
+    seed = Project.init(root / "seed")
+    load_into(seed)
+    return seed, train(seed, include_examples=True, C=0.3)
+
+
+def test_speeches_are_flagged_as_unfamiliar_and_the_training_corpus_is_not(trained, tmp_path):
+    if not SPEECHES.exists():
+        pytest.skip(f"{SPEECHES} not found")
+    seed, model = trained
+    speeches = Project.init(tmp_path / "speeches")
+    ingest(speeches, [SPEECHES / "Biden_speeches.csv", SPEECHES / "Trump_speeches.csv"],
+           table=TableOptions(text_col="Transcript"))
+    far = transfer_checks(model, scored(model, speeches.passages_frame()))
+    home_passages = seed.passages_frame(include_examples=False)
+    home = transfer_checks(model, scored(model, home_passages))
+    assert far.passages > 5000
+    assert far.barely_seen > 0.3 and home.barely_seen < 0.05
+    assert far.vocabulary_coverage < home.vocabulary_coverage
+    assert any("barely seen" in w for w in far.warnings)
+    assert not any("barely seen" in w for w in home.warnings)
+    posture = far.dimensions.set_index("dimension").loc["posture"]
+    assert 0 < posture["shift"] <= 1 and 0.3 < posture["mean_confidence"] < 1
+    assert any(line.startswith("posture: predicted mix vs training labels") for line in far.lines())
+    dist = far.distributions[far.distributions["dimension"] == "posture"]
+    assert dist["training_share"].sum() == pytest.approx(1) and dist["predicted_share"].sum() == pytest.approx(1)
+
+
+def test_a_model_without_a_word_vocabulary_has_no_coverage_figure():
+    assert word_coverage(object(), ["some text"]) is None
