@@ -41,7 +41,7 @@ from ..analysis.frame import (
 )
 
 LEVEL = 0.95
-MIN_LABELS = 10          # fewer validation labels in a group: no prediction-powered estimate, naive shown
+MIN_LABELS = 30  # fewer labels in a group: naive share shown, flagged (intervals undercover below: docs/validation.md)
 UNIDENTIFIED = 0.5       # an interval wider than this share of the possible range is not a finding
 MISSING = "(missing)"
 SHARE_COLUMNS = ["value", "estimator", "share", "low", "high", "naive", "labels", "passages", "documents",
