@@ -179,20 +179,20 @@ def ppi_shares(scores: pd.DataFrame, validation: pd.DataFrame, dimension: str,
 def ppi_index(scores: pd.DataFrame, validation: pd.DataFrame, spec, by: str | Sequence[str] | None = None,
               time: str | None = None, date_col: str = "date", min_labels: int = MIN_LABELS,
               level: float = LEVEL, exclude_boilerplate: bool = True) -> pd.DataFrame:
-    """The bipolar index of `spec` (`stance.analysis.IndexSpec`: mean of P(positive) − P(negative))
+    """The codebook's bipolar index `spec` (`codebook.index`: mean of P(positive) − P(negative))
     per group, and per period with `time`, estimated from the predictions plus the validation labels
     (a human label counts +1 for the positive value, −1 for the negative, 0 otherwise).
 
-    The passages averaged over are those the report's index uses (not boilerplate; when the role is
-    scored, not predicted as a non-argumentative role), so naive and validated figures describe the same
+    The passages averaged over are those the report's index uses (not boilerplate; none whose predicted
+    value of an excluded dimension is excluded), so naive and validated figures describe the same
     passages. Returns [*by, (period), index, low, high, naive, labels, passages, documents, validated,
     identifiable, lambda]."""
-    from ..analysis.shares import index_values
+    from ..analysis.shares import index_passages, index_values
 
     keys = as_list(by)
     frame = analysable(scores, exclude_boilerplate)
     require(frame, ["passage_id", "doc_id", spec.dimension], "the scores")
-    frame = spec.argumentative(frame[labelled(frame, spec.dimension)])
+    frame = index_passages(frame[labelled(frame, spec.dimension)], spec)
     if time:
         frame = frame.assign(period=period(frame, time, date_col))
         frame = frame[frame["period"].notna()]
