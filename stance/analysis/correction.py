@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .bootstrap import resample_counts
 
 
 @dataclass
@@ -127,7 +128,7 @@ class ClassifierErrors:
         D = int(d.max()) + 1
         cells = np.zeros((D, K * K))
         np.add.at(cells, (d, self.true * K + self.pred), 1.0)
-        W = rng.multinomial(D, np.full(D, 1.0 / D), size=n_boot).astype(float)
+        W = resample_counts(D, n_boot, rng)
         cm_b = (W @ cells).reshape(n_boot, K, K)
         if not probabilistic:
             return self.rates(False, confusion=cm_b)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..analysis.bootstrap import resample_counts
+
 CONFIDENCE = 0.95
 
 
@@ -20,7 +22,7 @@ def document_weights(doc_ids, n_boot: int, random_state: int = 0) -> tuple[np.nd
     docs, idx = np.unique(np.asarray(doc_ids, dtype=object).astype(str), return_inverse=True)
     rng = np.random.default_rng(random_state)
     D = len(docs)
-    W = rng.multinomial(D, np.full(D, 1.0 / D), size=n_boot).astype(np.float64) if n_boot else np.zeros((0, D))
+    W = resample_counts(D, n_boot, rng)
     return idx, W
 
 
