@@ -18,6 +18,7 @@ from pathlib import Path
 from ..codebook import Codebook
 from ..errors import ModelError
 from .card import build_card, card_paths, render_markdown
+from .fast_tfidf import cached
 from .model import StanceModel
 
 FORMAT = "policy-stance-model"
@@ -28,6 +29,7 @@ TRUSTED_TYPES = [
     "stance.models.head._BinaryOrMulti",
     "stance.models.features.TargetFeatures",
     "stance.models.features.EmbeddingFeatures",
+    "stance.models.fast_tfidf.CachedTfidfVectorizer",
 ]
 
 
@@ -105,6 +107,7 @@ def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceMode
     model = payload["model"]
     if not isinstance(model, StanceModel):
         raise ModelError(f"{path}: the file does not hold a StanceModel")
+    model.vectorizer_ = cached(model.vectorizer_)  # files saved before it existed score as fast
     if codebook is not None:
         check_codebook(model, codebook, source=str(path))
     return model
