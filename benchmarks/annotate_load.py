@@ -7,7 +7,11 @@ label; its response carries the next passage, so the latency covers validation, 
 SQLite transaction and building the next task. Prints median, p95 and max latency, throughput, the
 error count and the machine.
 
-    python benchmarks/annotate_load.py [--annotators 8] [--per-annotator 40] [--repeat 3]
+With `--labels N` the project first gets synthetic documents and N labels already given by the same
+annotators (N / annotators each, source 'import'), so that the run measures a submission in a large
+project: its cost should not grow with N (issue 16, item 9).
+
+    python benchmarks/annotate_load.py [--annotators 8] [--per-annotator 40] [--repeat 3] [--labels 100000]
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ import httpx
 
 from stance.annotate.auth import ensure_annotator
 from stance.corpus import load_into
+from stance.ingest import make_document
 from stance.store import Project
+
+WORDS = ("restraint escalation alliance deterrence sanctions troops withdrawal diplomacy treaty coalition "
+         "strike negotiation embargo partner security pressure interests region commitment credibility").split()
 
 
 def machine() -> str:
@@ -58,6 +66,28 @@ def start(project: Path, names: list[str], port: int, sync: str) -> subprocess.P
         except httpx.HTTPError:
             time.sleep(0.1)
     raise SystemExit("server did not start within 60 s")
+
+
+def add_labelled_passages(project: Project, names: list[str], labels: int, per: int) -> None:
+    """Synthetic documents with enough passages that each annotator has `labels / len(names)` of them
+    labelled already and `per` still to do (every annotator sees every passage: --overlap 1)."""
+    import random
+
+    rng = random.Random(0)
+    done = labels // len(names)
+    passages_needed = done + per + 1
+    docs = []
+    for d in range(0, passages_needed, 10):
+        paragraphs = [f"Passage {d + k}: " + " ".join(rng.choices(WORDS, k=40)) + "." for k in range(10)]
+        docs.append(make_document("\n\n".join(paragraphs), f"synthetic-{d}", {"outlet": "bench"}))
+    project.add_documents(docs)
+    queue = project.passages_frame(include_examples=True)  # the order the server gives them
+    first = queue.loc[~queue["is_boilerplate"], "passage_id"].tolist()[:done]
+    value = {d.name: [d.values[0].name] if d.multi else d.values[0].name for d in project.codebook.dimensions}
+    with project.transaction() as conn:
+        for name in names:
+            for pid in first:
+                project.add_annotation(pid, name, value, source="import", conn=conn)
 
 
 def run_once(project: Project, names: list[str], tokens: dict[str, str], per: int,
@@ -116,6 +146,8 @@ def main() -> None:
     ap.add_argument("--per-annotator", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=3, help="runs, each on a fresh project")
     ap.add_argument("--sync", choices=["full", "normal"], default="full", help="the server's --sync setting")
+    ap.add_argument("--labels", type=int, default=0,
+                    help="labels the annotators have given before the run (a large project)")
     a = ap.parse_args()
     names = [f"annotator{i + 1}" for i in range(a.annotators)]
     medians, p95s, maxes, rates, all_errors = [], [], [], [], 0
@@ -123,6 +155,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             project = Project.init(Path(tmp) / "bench")
             load_into(project)
+            if a.labels:
+                add_labelled_passages(project, names, a.labels, a.per_annotator)
             tokens = {n: ensure_annotator(project, n) for n in names}
             lat, errors, wall, commits = run_once(project, names, tokens, a.per_annotator, a.sync)
             stored = project.conn.execute(
@@ -140,7 +174,7 @@ def main() -> None:
     print()
     print(f"Machine: {machine()}")
     print(f"{a.annotators} concurrent annotators x {a.per_annotator} submits, {a.repeat} runs "
-          f"(median of runs; range in brackets)")
+          f"(median of runs; range in brackets); {a.labels:,} labels in the project before the run")
     print()
     print("| annotators | submits per run | median latency | p95 latency | max | throughput | errors |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

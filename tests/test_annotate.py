@@ -14,6 +14,7 @@ from stance.annotate.auth import ensure_annotator, hash_token
 from stance.annotate.server import check_bind
 from stance.cli import main
 from stance.errors import InputError
+from stance.store import Project
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -101,6 +102,30 @@ def test_label_skip_back_undo_and_resume(proj):
     c2 = client(proj, token_of=tok)
     assert c2.get("/api/task").json()["passage"]["id"] == second
     assert third != second
+
+
+def test_progress_follows_labels_written_elsewhere_while_the_app_runs(proj, tmp_path):
+    # the app reads only the rows added since its last look: a label imported by another process, a
+    # change of mind and a retraction made outside the app must all show in the next task
+    tok = tokens(proj, ["alice"])["alice"]
+    c = client(proj, token_of=tok)
+    t = c.get("/api/task").json()
+    ids = c.app.state.annotation.queue("alice").passage_ids
+    first, second, third = ids[:3]
+    assert t["passage"]["id"] == first
+    other = Project.open(proj.path)  # its own connection, as `stance import-labels` would have
+    other.add_annotation(second, "alice", full_labels(proj), source="import")
+    other.add_annotation(third, "alice", {}, status="skipped", source="import")
+    r = c.post("/api/annotations", json={"passage_id": first, "labels": full_labels(proj)}).json()["task"]
+    assert r["progress"]["done"] == 2 and r["progress"]["skipped"] == 1
+    assert r["passage"]["id"] == ids[3]  # the passages done elsewhere are not offered again
+    other.add_annotation(second, "alice", {}, status="retracted", source="import")
+    other.add_annotation(third, "alice", full_labels(proj, 1), source="import")
+    t = c.get("/api/task").json()
+    assert t["progress"]["done"] == 2 and t["progress"]["skipped"] == 0  # first and third; second retracted
+    assert t["passage"]["id"] == second
+    fresh = client(proj, token_of=tok).get("/api/task").json()  # a restart reads everything at once
+    assert fresh["progress"] == t["progress"] and fresh["passage"]["id"] == second
 
 
 def test_each_annotator_sees_only_their_labels_and_overlap_divides(proj):

@@ -13,7 +13,6 @@ import dataclasses
 import itertools
 import json
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import store
 from ..store import Project
+from .progress import Progress
 from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
 from .web import (
     EXCEPTION_HANDLERS,
@@ -58,6 +58,7 @@ class Annotation:
         self.durable = durable
         self._lock = threading.Lock()
         self._queues: dict[str, Queue] = {}
+        self._progress: dict[str, Progress] = {}
         self._pool: list[str] | None = None  # candidate passages, shared by every annotator's queue
         self.models = prediction_models(self.project)  # newest scored model per dimension
         self.writer = LabelWriter(self.project, durable=durable)
@@ -88,9 +89,14 @@ class Annotation:
                                                           self.models)
             return q
 
-    def statuses(self, annotator: str) -> dict[str, str]:
-        """The status of the annotator's current row per passage (labelled, skipped or retracted)."""
-        return store.annotator_statuses(self.conn, annotator)
+    def progress(self, annotator: str) -> Progress:
+        """The annotator's status per passage and counts within their queue, brought up to date."""
+        q = self.queue(annotator)
+        with self._lock:
+            p = self._progress.get(annotator)
+            if p is None:
+                p = self._progress[annotator] = Progress(annotator, q.position)
+        return p.refresh(self.conn)
 
     def current(self, annotator: str, passage_id: str) -> dict[str, Any] | None:
         """The annotator's current row for one passage."""
@@ -105,7 +111,7 @@ class Annotation:
              after: str | None = None, draft: dict[str, Any] | None = None) -> dict[str, Any]:
         """What the page shows next: a passage with context, the annotator's labels, progress."""
         q = self.queue(annotator)
-        mine = self.statuses(annotator)
+        mine = self.progress(annotator)
         ids = q.passage_ids
         if step == "last" and ids:
             passage_id, step = ids[-1], None
@@ -117,9 +123,8 @@ class Annotation:
         if passage_id is None:
             start = q.position[after] + 1 if after in q.position else 0
             order = itertools.chain(range(start, len(ids)), range(start))
-            passage_id = next((ids[i] for i in order if mine.get(ids[i]) not in ("labelled", "skipped")), None)
-        counts = Counter(status for pid, status in mine.items() if pid in q.position)
-        labelled, skipped = counts["labelled"], counts["skipped"]
+            passage_id = next((ids[i] for i in order if not mine.done(ids[i])), None)
+        labelled, skipped = mine.counts["labelled"], mine.counts["skipped"]
         out: dict[str, Any] = {
             "annotator": annotator,
             "progress": {"done": labelled, "skipped": skipped, "assigned": len(ids)},

@@ -25,7 +25,7 @@ from .annotators import annotator_by_token_hash, annotator_token_hash, set_token
 from .documents import known_passages, passage_details, passage_exists, passages_by_text
 from .gold import adjudicated_keys, current_gold, current_gold_value, gold_passages
 from .labels import (
-    annotator_statuses,
+    annotator_rows_since,
     annotators_with_labels,
     current_label_rows,
     current_notes,
@@ -46,7 +46,7 @@ from .schema import MIGRATIONS, SCHEMA_VERSION, connect, migrate, now, savepoint
 
 __all__ = [
     "CODEBOOK_NAME", "DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "Project", "Status",
-    "adjudicated_keys", "annotator_by_token_hash", "annotator_statuses", "annotator_token_hash",
+    "adjudicated_keys", "annotator_by_token_hash", "annotator_rows_since", "annotator_token_hash",
     "annotators_with_labels", "connect", "current_gold", "current_gold_value", "current_label_rows",
     "current_notes", "current_row", "first_labellers", "gold_passages", "has_annotation_at", "known_passages",
     "last_unretracted", "latest_predictions", "migrate", "model_probabilities", "now", "passage_details",

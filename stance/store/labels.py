@@ -69,10 +69,15 @@ def labels_per_annotator(conn: sqlite3.Connection) -> dict[str, int]:
         f"SELECT annotator, COUNT(*) FROM ({_CURRENT_LABELS}) GROUP BY annotator ORDER BY annotator").fetchall())
 
 
-def annotator_statuses(conn: sqlite3.Connection, annotator: str) -> dict[str, str]:
-    """{passage id: status of the annotator's current row} (labelled, skipped or retracted)."""
-    return {r[0]: r[1] for r in conn.execute(
-        f"SELECT passage_id, status FROM ({_latest_rows('annotator = ?')})", (annotator,))}
+def annotator_rows_since(conn: sqlite3.Connection, annotator: str, after_id: int = 0) -> list[tuple[int, str, str]]:
+    """(row id, passage id, status) of the annotator's rows newer than `after_id`, oldest first.
+
+    Applied in order over the statuses known at `after_id`, they give the status of each passage's
+    current row, because rows are only appended and ids only grow (what `_latest_rows` says in SQL);
+    reading them costs what was added since, not the size of the project.
+    """
+    return conn.execute("SELECT id, passage_id, status FROM annotations WHERE annotator = ? AND id > ? ORDER BY id",
+                        (annotator, after_id)).fetchall()
 
 
 def current_row(conn: sqlite3.Connection, annotator: str, passage_id: str) -> dict[str, Any] | None:
