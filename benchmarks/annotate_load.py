@@ -11,7 +11,8 @@ With `--labels N` the project first gets synthetic documents and N labels alread
 annotators (N / annotators each, source 'import'), so that the run measures a submission in a large
 project: its cost should not grow with N (issue 16, item 9).
 
-    python benchmarks/annotate_load.py [--annotators 8] [--per-annotator 40] [--repeat 3] [--labels 100000]
+    python benchmarks/annotate_load.py [--annotators 8] [--per-annotator 40] [--repeat 3]
+    python benchmarks/annotate_load.py --annotators 8,32 --labels 0,100000   # a large project beside an empty one
 """
 
 from __future__ import annotations
@@ -140,47 +141,61 @@ def run_once(project: Project, names: list[str], tokens: dict[str, str], per: in
     return latencies, errors, wall, health["commits"]
 
 
+def one_run(n_annotators: int, labels: int, per: int, sync: str) -> dict[str, float]:
+    """One fresh project, one server, `n_annotators` clients: latency percentiles, throughput, errors."""
+    names = [f"annotator{i + 1}" for i in range(n_annotators)]
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.init(Path(tmp) / "bench")
+        load_into(project)
+        if labels:
+            add_labelled_passages(project, names, labels, per)
+        tokens = {n: ensure_annotator(project, n) for n in names}
+        lat, errors, wall, commits = run_once(project, names, tokens, per, sync)
+        stored = project.conn.execute(
+            "SELECT COUNT(*) FROM annotations WHERE source = 'web' AND status = 'labelled'").fetchone()[0]
+        project.close()
+    lat_ms = sorted(x * 1000 for x in lat)
+    return {"submits": len(lat), "stored": stored, "median": statistics.median(lat_ms),
+            "p95": lat_ms[int(0.95 * (len(lat_ms) - 1))], "max": lat_ms[-1], "rate": len(lat) / wall,
+            "errors": errors + (len(lat) - stored), "commits": commits}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--annotators", type=int, default=8)
+    ints = lambda text: [int(x) for x in text.split(",")]  # noqa: E731
+    ap.add_argument("--annotators", type=ints, default=[8], help="concurrent clients, e.g. 8 or 8,32")
     ap.add_argument("--per-annotator", type=int, default=40)
-    ap.add_argument("--repeat", type=int, default=3, help="runs, each on a fresh project")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each setting, each on a fresh project")
     ap.add_argument("--sync", choices=["full", "normal"], default="full", help="the server's --sync setting")
-    ap.add_argument("--labels", type=int, default=0,
-                    help="labels the annotators have given before the run (a large project)")
+    ap.add_argument("--labels", type=ints, default=[0],
+                    help="labels the annotators have given before the run, e.g. 0,100000 (a large project)")
     a = ap.parse_args()
-    names = [f"annotator{i + 1}" for i in range(a.annotators)]
-    medians, p95s, maxes, rates, all_errors = [], [], [], [], 0
-    for _run in range(a.repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            project = Project.init(Path(tmp) / "bench")
-            load_into(project)
-            if a.labels:
-                add_labelled_passages(project, names, a.labels, a.per_annotator)
-            tokens = {n: ensure_annotator(project, n) for n in names}
-            lat, errors, wall, commits = run_once(project, names, tokens, a.per_annotator, a.sync)
-            stored = project.conn.execute(
-                "SELECT COUNT(*) FROM annotations WHERE source = 'web' AND status = 'labelled'").fetchone()[0]
-            project.close()
-        lat_ms = sorted(x * 1000 for x in lat)
-        medians.append(statistics.median(lat_ms))
-        p95s.append(lat_ms[int(0.95 * (len(lat_ms) - 1))])
-        maxes.append(lat_ms[-1])
-        rates.append(len(lat) / wall)
-        all_errors += errors + (len(lat) - stored)
-        print(f"run {_run + 1}: {len(lat)} submits, stored {stored}, median {medians[-1]:.1f} ms, "
-              f"p95 {p95s[-1]:.1f} ms, max {maxes[-1]:.1f} ms, {rates[-1]:.0f} submits/s, "
-              f"{commits} commits (group commit)", flush=True)
+    settings = [(n, labels) for n in a.annotators for labels in a.labels]
+    results: dict[tuple[int, int], list[dict[str, float]]] = {s: [] for s in settings}
+    for run in range(a.repeat):  # settings interleaved, so that a slow spell of the machine hits each
+        for n, labels in settings:
+            r = one_run(n, labels, a.per_annotator, a.sync)
+            results[(n, labels)].append(r)
+            print(f"run {run + 1}, {n} annotators, {labels:,} labels before: {r['submits']} submits, stored "
+                  f"{r['stored']}, median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms, "
+                  f"{r['rate']:.0f} submits/s, {r['commits']} commits (group commit)", flush=True)
     print()
     print(f"Machine: {machine()}")
-    print(f"{a.annotators} concurrent annotators x {a.per_annotator} submits, {a.repeat} runs "
-          f"(median of runs; range in brackets); {a.labels:,} labels in the project before the run")
+    print(f"{a.per_annotator} submits per annotator, {a.repeat} runs of each setting "
+          f"(median of runs; range in brackets); ratios against the first label count with as many annotators")
     print()
-    print("| annotators | submits per run | median latency | p95 latency | max | throughput | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| annotators | labels before | submits per run | median latency | p95 latency | max | throughput "
+          "| throughput ratio | p95 ratio | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     fmt = lambda xs, unit: f"{statistics.median(xs):.1f} {unit} ({min(xs):.1f}-{max(xs):.1f})"  # noqa: E731
-    print(f"| {a.annotators} | {a.annotators * a.per_annotator} | {fmt(medians, 'ms')} | {fmt(p95s, 'ms')} | "
-          f"{statistics.median(maxes):.0f} ms | {statistics.median(rates):.0f} submits/s | {all_errors} |")
+    med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
+    for n, labels in settings:
+        rs = results[(n, labels)]
+        base = results[(n, a.labels[0])]
+        print(f"| {n} | {labels:,} | {n * a.per_annotator} | {fmt([r['median'] for r in rs], 'ms')} | "
+              f"{fmt([r['p95'] for r in rs], 'ms')} | {med(rs, 'max'):.0f} ms | {med(rs, 'rate'):.0f} submits/s | "
+              f"{med(rs, 'rate') / med(base, 'rate'):.2f} | {med(rs, 'p95') / med(base, 'p95'):.2f} | "
+              f"{sum(r['errors'] for r in rs)} |")
 
 
 if __name__ == "__main__":

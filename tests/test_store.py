@@ -67,3 +67,47 @@ def test_gold_frame_and_label_counts(project, tmp_path):
     assert gold.set_index("passage_id").loc[p2, "posture"] is None
     table = project.label_counts().set_index(["dimension", "value"])
     assert table.loc[("posture", "restraint"), "real"] == 1 and table.loc[("posture", "escalation"), "total"] == 0
+
+
+def test_every_reader_of_current_labels_agrees(project, tmp_path):
+    # "an annotator's current label is their newest row" is written once (store.labels); the frame, the
+    # one-passage lookup, the agreement table, the status counts and the app's incremental statuses
+    # (applying rows in id order) must all give the same answer after labels, skips and retractions
+    from stance import store
+    from stance.agreement import label_table
+
+    (tmp_path / "a.txt").write_text("One.\n\nTwo.\n\nThree.", encoding="utf-8")
+    ingest(project, [tmp_path / "a.txt"])
+    p1, p2, p3 = project.passages_frame().passage_id
+    project.add_annotation(p1, "alice", {"posture": "escalation"})
+    project.add_annotation(p1, "alice", {"posture": "restraint"})  # a change of mind
+    project.add_annotation(p2, "alice", {"posture": "neutral"})
+    project.add_annotation(p2, "alice", {}, status="retracted")
+    project.add_annotation(p3, "alice", {}, status="skipped")
+    project.add_annotation(p1, "bob", {"posture": "escalation"})
+    current = project.current_annotations()
+    assert sorted(zip(current.annotator, current.passage_id, strict=True)) == [("alice", p1), ("bob", p1)]
+    assert current.set_index("annotator").loc["alice", "labels"] == {"posture": "restraint"}
+    assert store.current_row(project.conn, "alice", p2)["status"] == "retracted"
+    assert label_table(project, ["posture"])["posture"] == {p1: {"alice": "restraint", "bob": "escalation"}}
+    assert project.status().annotations_by_annotator == {"alice": 1, "bob": 1}
+    statuses = {}
+    for _id, pid, status in store.annotator_rows_since(project.conn, "alice"):
+        statuses[pid] = status
+    assert statuses == {p1: "labelled", p2: "retracted", p3: "skipped"}
+    last = store.annotator_rows_since(project.conn, "alice")[-1][0]
+    assert store.annotator_rows_since(project.conn, "alice", last) == []
+    project.add_annotation(p2, "alice", {"posture": "neutral"})
+    assert [r[1:] for r in store.annotator_rows_since(project.conn, "alice", last)] == [(p2, "labelled")]
+
+
+def test_a_failed_write_leaves_nothing(project, tmp_path):
+    (tmp_path / "a.txt").write_text("One.", encoding="utf-8")
+    ingest(project, [tmp_path / "a.txt"])
+    pid = project.passages_frame().passage_id[0]
+    with pytest.raises(StoreError), project.transaction() as conn:
+        project.add_annotation(pid, "alice", {"posture": "restraint"}, conn=conn)
+        project.add_gold(pid, "posture", "restraint", method="adjudicated", decided_by="lead", conn=conn)
+        raise StoreError("disk gone")
+    assert project.current_annotations().empty and project.gold_frame().empty
+    assert not project.conn.in_transaction
