@@ -17,14 +17,16 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
+from .documents import InputOptions, TableOptions, read_documents
 from .errors import InputError
-from .ingest import TableOptions, read_path
+from .readers import Span, is_table, reader_for
 from .score import (
     DEFAULT_BATCH_SIZE,
     ScoreSummary,
@@ -36,66 +38,57 @@ from .score import (
     make_plan,
     predict_columns,
 )
-from .score_io import (
-    TABLE_KINDS,
-    AtomicWriter,
-    _table_documents,
-    iter_table_rows,
-    output_format,
-    passage_batches,
-    plan_inputs,
-)
+from .score_io import AtomicWriter, output_format, passage_batches, plan_inputs
 
 TEXT_FILES_PER_PARTITION = 50
 
 
-def partitions(files: list[Path], rows_per_partition: int) -> list[tuple[str, list[str], list[int] | None, int]]:
-    """Partition specs (kind, paths, parquet row groups, number of the first row), in input order."""
-    import pyarrow.parquet as pq
+@dataclass(frozen=True)
+class Partition:
+    """What one worker reads: a group of document files, or one span of a table file."""
 
-    specs: list[tuple[str, list[str], list[int] | None, int]] = []
+    paths: tuple[str, ...]
+    span: Span | None = None
+
+    @property
+    def name(self) -> str:
+        """The file(s), for messages."""
+        return self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
+
+
+def partitions(files: list[Path], rows_per_partition: int) -> list[Partition]:
+    """Partitions in input order: groups of text files; table files cut by their reader into spans of
+    about `rows_per_partition` rows (byte ranges of CSV and JSON Lines, row groups of Parquet)."""
+    parts: list[Partition] = []
     texts: list[str] = []
     for path in files:
-        kind = TABLE_KINDS.get(path.suffix.lower())
-        if kind is None:
+        if not is_table(path):
             texts.append(str(path))
             if len(texts) == TEXT_FILES_PER_PARTITION:
-                specs.append(("text", texts, None, 1))
+                parts.append(Partition(tuple(texts)))
                 texts = []
             continue
         if texts:
-            specs.append(("text", texts, None, 1))
+            parts.append(Partition(tuple(texts)))
             texts = []
-        if kind != "parquet":
-            specs.append((kind, [str(path)], None, 1))
-            continue
-        meta = pq.ParquetFile(path).metadata
-        group: list[int] = []
-        first, rows = 1, 0
-        for i in range(meta.num_row_groups):
-            group.append(i)
-            rows += meta.row_group(i).num_rows
-            if rows >= rows_per_partition:
-                specs.append(("parquet", [str(path)], group, first))
-                first, group, rows = first + rows, [], 0
-        if group:
-            specs.append(("parquet", [str(path)], group, first))
+        try:
+            spans = reader_for(path).spans(path, rows_per_partition)
+        except InputError:
+            spans = [None]  # the worker reading it names the problem
+        parts.extend(Partition((str(path),), span) for span in spans)
     if texts:
-        specs.append(("text", texts, None, 1))
-    return specs
+        parts.append(Partition(tuple(texts)))
+    return parts
 
 
-def score_partition(spec, plan: ScoringPlan, options: dict[str, Any]) -> pd.DataFrame:
+def score_partition(part: Partition, plan: ScoringPlan, options: dict[str, Any]) -> pd.DataFrame:
     """Read, split and score one partition with the local engine's functions (runs on a worker)."""
-    kind, paths, row_groups, first_row = spec
-    table, unit, batch_size = options["table"], options["unit"], options["batch_size"]
-    if kind == "text":
-        docs = (doc for p in paths for doc in read_path(Path(p), {}, unit))
-    else:
-        rows = iter_table_rows(Path(paths[0]), kind, batch_size, row_groups, first_row)
-        docs = _table_documents(rows, table, unit, lambda where, why: None)
+    reading, batch_size = options["reading"], options["batch_size"]
+    skip = options["skip_row"]
+    docs = (doc for p in part.paths
+            for doc in read_documents(Path(p), reading, skip, lambda where, why: None, span=part.span))
     parts = [_finish(frame, predict_columns(plan, frame["text"].tolist(), options["terms"]), options)
-             for frame in passage_batches(docs, options["meta_columns"], batch_size)]
+             for frame in passage_batches(docs, options["meta_columns"], batch_size, reading.table.id_col)]
     return pd.concat(parts, ignore_index=True) if parts else options["empty"]
 
 
@@ -107,7 +100,8 @@ def _finish(frame: pd.DataFrame, preds, options: dict[str, Any]) -> pd.DataFrame
 
 def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models, *, scheduler: str | None = None,
                n_workers: int = 2, text_col: str = "text", meta_cols: list[str] | None = None,
-               id_col: str | None = None, unit: str = "paragraph", level: str = "passage",
+               id_col: str | None = None, meta: dict[str, Any] | None = None, unit: str = "paragraph",
+               level: str = "passage",
                codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                rows_per_partition: int = 20_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
                on_skip=None, progress=None, client=None) -> ScoreSummary:
@@ -130,14 +124,16 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
         _restraint_spec(codebook)
     plan = make_plan(model_or_models, codebook=codebook)
     table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
-    in_plan = plan_inputs(inputs, table, on_error)
+    reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
+    in_plan = plan_inputs(inputs, reading, on_error)
     summary = ScoreSummary(output=Path(output))
     skip = on_skip or (lambda where, why: None)
     for where, why in in_plan.skipped:
         summary.skipped.append((where, why))
         skip(where, why)
-    options = dict(table=table, unit=unit, batch_size=batch_size, meta_columns=in_plan.meta_columns,
-                   level=level, codebook=codebook, with_text=with_text, terms=terms)
+    options = dict(reading=reading, batch_size=batch_size, meta_columns=in_plan.meta_columns,
+                   level=level, codebook=codebook, with_text=with_text, terms=terms,
+                   skip_row=None)
     options["empty"] = empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
     specs = partitions(in_plan.files, rows_per_partition)
 
@@ -231,13 +227,13 @@ def _write_part(frame: pd.DataFrame, path: str) -> pd.DataFrame:
     return frame[keep]
 
 
-def _collect(spec, future, on_error: str, summary: ScoreSummary, skip):
+def _collect(part: Partition, future, on_error: str, summary: ScoreSummary, skip):
     try:
         return future.result()
     except InputError as exc:
         if on_error == "stop":
             raise
-        where = spec[1][0] if len(spec[1]) == 1 else ", ".join(spec[1])
+        where = part.name
         summary.skipped.append((where, str(exc)))
         skip(where, str(exc))
         return None

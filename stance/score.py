@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
+from .documents import STANDARD_META, InputOptions, TableOptions
 from .errors import InputError, ModelError
-from .ingest import STANDARD_META, TableOptions
 from .models.model import StanceModel
 from .passages import boilerplate_kind
 from .score_io import (
@@ -282,7 +282,8 @@ class ScoreSummary:
 
 
 def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str = "text",
-                meta_cols: list[str] | None = None, id_col: str | None = None, unit: str = "paragraph",
+                meta_cols: list[str] | None = None, id_col: str | None = None, meta: dict[str, Any] | None = None,
+                unit: str = "paragraph",
                 level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
                 progress: Progress | None = None, on_skip: Skip | None = None,
@@ -292,6 +293,7 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     Everything that can be checked is checked before the first batch (files exist, tables have the
     text column); then passages are read, scored and yielded batch by batch. A document never spans
     two batches, so each document-level row is complete. `progress(n)` is called after each batch.
+    `meta` (`--meta`) is metadata for every document, as `stance ingest` takes it, so ids match.
     """
     if level not in ("passage", "document"):
         raise InputError(f"level must be 'passage' or 'document', got {level!r}")
@@ -299,21 +301,22 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
         raise InputError("batch_size and jobs must be at least 1")
     plan = make_plan(model_or_models, codebook=codebook)
     table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
     inputs = list(inputs)
     stdin_header, stdin_rows = (None, None)
     if any(str(i) == "-" for i in inputs):
         if stdin is None:
             raise InputError("'-' reads from stdin, but no stdin stream was given")
         stdin_header, stdin_rows = iter_stdin_rows(stdin, text_col)
-    in_plan = plan_inputs(inputs, table, on_error, stdin_header=stdin_header)
+    in_plan = plan_inputs(inputs, reading, on_error, stdin_header=stdin_header)
     skip = on_skip or (lambda where, why: None)
     for where, why in in_plan.skipped:
         skip(where, why)
     if level == "document":
         codebook = codebook or load_codebook()
         _restraint_spec(codebook)
-    docs = iter_documents(in_plan, table, unit, on_error, skip, stdin_rows, chunk_rows=batch_size)
-    frames = passage_batches(docs, in_plan.meta_columns, batch_size)
+    docs = iter_documents(in_plan, reading, on_error, skip, stdin_rows)
+    frames = passage_batches(docs, in_plan.meta_columns, batch_size, id_col)
 
     def run() -> Iterator[pd.DataFrame]:
         produced = False

@@ -1,15 +1,13 @@
 """Streaming input and atomic output for scoring: inputs become batches of passages, results are written
 to a temporary file that is moved into place only when the run is complete.
 
-Text, Markdown and HTML files are read by `stance.ingest` (one file is one document); CSV, JSONL and
-Parquet tables are read in chunks (pandas `chunksize`, line by line, pyarrow `iter_batches`) so that
-memory does not grow with the input. Every table row is one document, split into passages exactly as
-`stance ingest` splits it, so passage and document ids match an ingested copy of the same input.
+Every file is read by the readers that `stance ingest` uses (`stance.readers`, tables streamed row by row)
+and becomes documents in `stance.documents` with the same options, so passage and document ids match an
+ingested copy of the same input (tests/test_inputs_contract.py).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
@@ -20,19 +18,20 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .errors import InputError
-from .ingest import (
+from .documents import (
     STANDARD_META,
-    TableOptions,
-    _check_columns,
-    iter_files,
-    make_document,
-    parse_json_object,
-    read_path,
+    Document,
+    InputOptions,
+    check_columns,
+    documents_of,
+    read_documents,
+    table_record,
 )
+from .errors import InputError
+from .readers import is_table, iter_files, reader_for
+from .readers.jsonl import object_lines
 
 STDIN = "-"
-TABLE_KINDS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 ID_COLUMNS = ["doc_id", "passage_id"]
 TAIL_COLUMNS = ["source", "is_boilerplate", "text"]
@@ -55,15 +54,18 @@ class InputPlan:
         return [*ID_COLUMNS, *self.meta_columns, *TAIL_COLUMNS]
 
 
-def plan_inputs(inputs: Iterable[str | Path], table: TableOptions, on_error: str = "stop",
+def plan_inputs(inputs: Iterable[str | Path], options: InputOptions, on_error: str = "stop",
                 stdin_header: list[str] | None = None) -> InputPlan:
-    """Expand directories and globs, read every table's header and check the text column.
+    """Expand directories and globs, read every table's header and check its columns.
 
     A table without the text column is always an error (it is a mistake in the command, not a bad file);
     a file whose header cannot be read stops the run or, with on_error="skip", is named and left out.
+    The output's metadata columns: the standard ones, then the tables' others (or only `meta_cols`),
+    then the `--meta` keys.
     """
     if on_error not in ("stop", "skip"):
         raise InputError(f"on_error must be 'stop' or 'skip', got {on_error!r}")
+    table = options.table
     files: list[Path] = []
     stdin = False
     for raw in inputs:
@@ -80,16 +82,14 @@ def plan_inputs(inputs: Iterable[str | Path], table: TableOptions, on_error: str
             files.extend(iter_files(matches))
         else:
             files.extend(iter_files([raw]))
-    extra: list[str] = []
     plan = InputPlan([], [], stdin)
     headers = [("<stdin>", stdin_header)] if stdin_header is not None else []
     for path in files:
-        kind = TABLE_KINDS.get(path.suffix.lower())
-        if kind is None:
+        if not is_table(path):
             plan.files.append(path)
             continue
         try:
-            header = table_header(path, kind)
+            header = reader_for(path).header(path)
         except InputError as exc:
             if on_error == "stop":
                 raise
@@ -97,13 +97,16 @@ def plan_inputs(inputs: Iterable[str | Path], table: TableOptions, on_error: str
             continue
         headers.append((str(path), header))
         plan.files.append(path)
+    extra: list[str] = []
     for source, header in headers:
-        _check_columns(header, table, source)
+        check_columns(header, table, source)
         for col in header:
-            if col not in extra and col != table.text_col and col not in STANDARD_META and col not in ID_COLUMNS \
-                    and col not in TAIL_COLUMNS and (table.meta_cols is None or col in table.meta_cols):
+            if col not in extra and col != table.text_col and (table.meta_cols is None or col in table.meta_cols
+                                                               or col == table.id_col):
                 extra.append(col)
-    plan.meta_columns = [*STANDARD_META, *extra]
+    extra.extend(options.meta)
+    reserved = {*STANDARD_META, *ID_COLUMNS, *TAIL_COLUMNS}
+    plan.meta_columns = [*STANDARD_META, *dict.fromkeys(c for c in extra if c not in reserved)]
     if not plan.files and not stdin:
         if plan.skipped:
             raise InputError("no readable input: " + "; ".join(f"{w}: {why}" for w, why in plan.skipped))
@@ -111,89 +114,10 @@ def plan_inputs(inputs: Iterable[str | Path], table: TableOptions, on_error: str
     return plan
 
 
-def table_header(path: Path, kind: str) -> list[str]:
-    """Column names of a table file, reading as little of it as possible."""
-    try:
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            try:
-                return [str(n) for n in pq.ParquetFile(path).schema_arrow.names]
-            except Exception as exc:  # pyarrow raises several unrelated types for unreadable files
-                raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            if kind == "csv":
-                dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-                try:
-                    header = next(csv.reader(f, dialect=dialect))
-                except StopIteration:
-                    raise InputError(f"{path}: file is empty") from None
-                return [h.strip() for h in header]
-            for number, line in enumerate(f, start=1):
-                if line.strip():
-                    row = parse_json_object(line, f"{path}: line {number}")
-                    return [str(k) for k in row]
-            raise InputError(f"{path}: file is empty")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8; convert it first, e.g. iconv -f windows-1252 -t utf-8") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-# -- rows: (where, record) pairs, one per document -------------------------------------------------
-
-def iter_table_rows(path: Path, kind: str, chunk_rows: int = 2048, row_groups: list[int] | None = None,
-                    first_row: int = 1) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Rows of a CSV/JSONL/Parquet file as dicts, read in chunks (memory does not grow with the file).
-
-    For Parquet, `row_groups` reads only those row groups, whose first row is number `first_row`."""
-    try:
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            number = first_row - 1
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, row_groups=row_groups):
-                for row in batch.to_pylist():
-                    number += 1
-                    yield f"{path}: row {number}", row
-        elif kind == "csv":
-            sep = "\t" if path.suffix.lower() == ".tsv" else ","
-            reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=chunk_rows,
-                                 encoding="utf-8-sig", skip_blank_lines=True)
-            number = 0
-            for chunk in reader:
-                chunk.columns = [str(c).strip() for c in chunk.columns]
-                for row in chunk.to_dict("records"):
-                    number += 1
-                    yield f"{path}: row {number}", row
-        else:
-            with open(path, encoding="utf-8-sig") as f:
-                yield from iter_jsonl_lines(f, str(path))
-    except InputError:
-        raise
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8; convert it first, e.g. iconv -f windows-1252 -t utf-8") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{path}: malformed {kind.upper()}: {str(exc).strip()}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except Exception as exc:  # pyarrow's errors for corrupt files
-        raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
-
-
-def iter_jsonl_lines(stream: TextIO, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for number, line in enumerate(stream, start=1):
-        if line.strip():
-            where = f"{name}: line {number}"
-            yield where, parse_json_object(line, where)
-
-
-def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, Iterator[tuple[str, dict]]]:
+def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, Iterator[tuple[str, dict | str]]]:
     """stdin: JSON Lines if the first non-blank line is a JSON object, else one text per line.
 
-    Returns (the JSONL header or None for plain lines, the rows)."""
+    Returns (the JSONL header or None for plain lines, the rows as a table reader gives them)."""
     first_number, first = 0, ""
     for first_number, first in enumerate(stream, start=1):  # noqa: B007 - we need the line after the loop
         if first.strip():
@@ -201,13 +125,13 @@ def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, It
     else:
         return None, iter(())
     if first.lstrip().startswith("{"):
-        row = parse_json_object(first, f"<stdin>: line {first_number}")
+        where, row = next(object_lines([first], "<stdin>", first_number))
+        if isinstance(row, str):
+            raise InputError(f"{where}: {row}")
 
-        def rows() -> Iterator[tuple[str, dict]]:
-            yield f"<stdin>: line {first_number}", row
-            for where, r in iter_jsonl_lines(stream, "<stdin>"):
-                n = int(where.rsplit(" ", 1)[1]) + first_number
-                yield f"<stdin>: line {n}", r
+        def rows() -> Iterator[tuple[str, dict | str]]:
+            yield where, row
+            yield from object_lines(stream, "<stdin>", first_number + 1)
         return [str(k) for k in row], rows()
 
     def lines() -> Iterator[tuple[str, dict]]:
@@ -220,9 +144,11 @@ def iter_stdin_rows(stream: TextIO, text_col: str) -> tuple[list[str] | None, It
 
 # -- documents to passage rows -----------------------------------------------------------------------
 
-def passage_rows(doc, meta_columns: list[str]) -> list[dict[str, Any]]:
-    """One output row per passage of a `stance.ingest.Document`."""
+def passage_rows(doc: Document, meta_columns: list[str], id_col: str | None = None) -> list[dict[str, Any]]:
+    """One output row per passage of a document; the table's id column holds the document's own id."""
     meta = {c: _meta_str(doc.meta.get(c)) for c in meta_columns}
+    if id_col in meta:
+        meta[id_col] = _meta_str(doc.meta.get("external_id"))
     return [{"doc_id": doc.id, "passage_id": p.id, **meta, "source": doc.source,
              "is_boilerplate": p.is_boilerplate, "text": p.text} for p in doc.passages]
 
@@ -231,57 +157,30 @@ def _meta_str(v) -> str | None:
     return None if v is None else str(v)
 
 
-def row_document(row: dict[str, Any], where: str, table: TableOptions, unit: str, source: str):
-    """A table row as a document (None when its text is empty)."""
-    text = row.get(table.text_col)
-    if text is None or (isinstance(text, float) and text != text) or str(text).strip() == "":
-        return None
-    meta = {k: _plain(v) for k, v in row.items() if k != table.text_col}
-    if table.id_col:
-        meta["external_id"] = meta.get(table.id_col)
-    return make_document(str(text).replace("\r\n", "\n").replace("\r", "\n"), source, meta, unit)
-
-
-def _plain(v):
-    """A metadata value as a plain Python value; missing (None, NaN, NA) as None, whatever read it."""
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return None
-    return v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v
-
-
-def iter_documents(plan: InputPlan, table: TableOptions, unit: str, on_error: str, on_skip: Skip,
-                   stdin_rows: Iterator[tuple[str, dict]] | None = None, chunk_rows: int = 2048):
-    """Every input document in order; unreadable files stop the run or are skipped (named)."""
+def iter_documents(plan: InputPlan, options: InputOptions, on_error: str, on_skip: Skip,
+                   stdin_rows: Iterator[tuple[str, dict | str]] | None = None) -> Iterator[Document]:
+    """Every input document in order. Rows without text are left out and named; unreadable rows and files
+    stop the run or (on_error="skip") are named and left out."""
+    bad_row = on_skip if on_error == "skip" else None
     if stdin_rows is not None:
-        yield from _table_documents(stdin_rows, table, unit, on_skip)
+        records = (table_record(where, row, options.table) for where, row in stdin_rows)
+        yield from documents_of(records, options, bad_row, on_skip)
     for path in plan.files:
-        kind = TABLE_KINDS.get(path.suffix.lower())
         try:
-            if kind is None:
-                yield from read_path(path, {}, unit)
-            else:
-                yield from _table_documents(iter_table_rows(path, kind, chunk_rows), table, unit, on_skip)
+            yield from read_documents(path, options, bad_row, on_skip, span=None)
         except InputError as exc:
             if on_error == "stop":
                 raise
             on_skip(str(path), str(exc).removeprefix(f"{path}: "))
 
 
-def _table_documents(rows, table: TableOptions, unit: str, on_skip: Skip):
-    for where, row in rows:
-        doc = row_document(row, where, table, unit, where.replace(": row ", ":").replace(": line ", ":"))
-        if doc is None:
-            on_skip(where, f"empty text in column {table.text_col!r}")
-        else:
-            yield doc
-
-
-def passage_batches(documents: Iterable, meta_columns: list[str], batch_size: int) -> Iterator[pd.DataFrame]:
+def passage_batches(documents: Iterable[Document], meta_columns: list[str], batch_size: int,
+                    id_col: str | None = None) -> Iterator[pd.DataFrame]:
     """Passage frames of about `batch_size` passages; a document is never split across two batches."""
     columns = [*ID_COLUMNS, *meta_columns, *TAIL_COLUMNS]
     rows: list[dict[str, Any]] = []
     for doc in documents:
-        rows.extend(passage_rows(doc, meta_columns))
+        rows.extend(passage_rows(doc, meta_columns, id_col))
         if len(rows) >= batch_size:
             yield pd.DataFrame(rows, columns=columns)
             rows = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 
@@ -43,11 +45,15 @@ def inputs(env, tmp_path):
     return [parquet, csv, folder]
 
 
-def test_partitions_follow_row_groups_and_files(inputs):
-    specs = partitions([inputs[0], inputs[1]], rows_per_partition=50)
-    parquet = [s for s in specs if s[0] == "parquet"]
-    assert [s[3] for s in parquet] == list(range(1, 1 + 56 * len(parquet), 56))  # 8 row groups of 7 rows each
-    assert specs[-1] == ("csv", [str(inputs[1])], None, 1)
+def test_partitions_follow_row_groups_and_records(inputs):
+    parts = partitions([inputs[0], inputs[1]], rows_per_partition=50)
+    parquet = [p for p in parts if p.paths[0].endswith(".parquet")]
+    assert [p.span.row for p in parquet] == list(range(1, 1 + 56 * len(parquet), 56))  # 8 row groups of 7 rows
+    csv = [p.span for p in parts if p.paths[0].endswith(".csv")]
+    data = inputs[1].read_bytes()
+    assert len(csv) > 1 and csv[-1].end is None
+    for span, after in pairwise(csv):
+        assert span.end == after.start and data[span.end - 1:span.end] == b"\n"  # adjoining, at record ends
 
 
 @pytest.mark.parametrize("level", ["passage", "document"])

@@ -18,6 +18,8 @@ from ..errors import InputError
               help="A model file (.skops) to score with instead of the project's latest models.")
 @click.option("--output", "-o", default=None, help="Output file: .parquet, .csv or .jsonl (with --engine dask, "
               "a folder ending in / gets one Parquet file per partition).")
+@click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Metadata for every document, as given to "
+              "`stance ingest` (so ids match an ingested copy), e.g. --meta outlet='Responsible Statecraft'.")
 @click.option("--text-col", default="text", show_default=True, help="Text column of CSV/JSONL/Parquet input.")
 @click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
 @click.option("--id-col", default=None, help="Column with your own document ids.")
@@ -38,7 +40,7 @@ from ..errors import InputError
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="An unreadable input file stops the run (nothing written), or is named and skipped.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col, unit, level, with_text, terms,
+def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, unit, level, with_text, terms,
           jobs, batch_size, engine, scheduler, workers, on_error, quiet):
     """Score passages with the trained models: label and probability of every value, per dimension.
 
@@ -56,6 +58,7 @@ def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col,
       stance score --project myproject
     """
     from .. import score as lib
+    from .project import parse_meta
 
     logging.captureWarnings(True)
     if not inputs:
@@ -80,7 +83,7 @@ def score(inputs, project_path, model_path, output, text_col, meta_cols, id_col,
     plan = lib.load_plan(project, model_path)
     codebook = project.codebook if project is not None else load_codebook()
     options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
-                   if meta_cols else None, id_col=id_col, unit=unit, level=level, codebook=codebook,
+                   if meta_cols else None, id_col=id_col, meta=parse_meta(meta), unit=unit, level=level, codebook=codebook,
                    batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
                    on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
     with _bar(quiet) as bar:

@@ -1,0 +1,164 @@
+"""Documents: the one place where a reader's record becomes a document with its id and passages.
+
+`stance ingest`, `stance score` on files and the Dask engine all build documents here, from the
+readers' records (`stance.readers`) with the same `InputOptions`, so one passage gets one id whichever
+path read it. A document's id comes from its outlet and text (or its own id column): metadata that
+decides ids is chosen here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .passages import Passage, split_passages
+from .readers import MAX_TEXT_BYTES, Record, Span, reader_for, source_of
+from .readers.base import normalise_newlines
+
+STANDARD_META = ("outlet", "author", "date", "title", "url")
+Skip = Callable[[str, str], None]
+
+
+@dataclass
+class Document:
+    """One piece of writing with its metadata and passages."""
+
+    id: str
+    source: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)
+    is_example: bool = False
+
+
+@dataclass
+class TableOptions:
+    """How to read a CSV/JSONL/Parquet table: which column is the text, which are metadata."""
+
+    text_col: str = "text"
+    meta_cols: list[str] | None = None  # None: every other column
+    id_col: str | None = None
+    skip_bad: bool = False
+
+
+@dataclass
+class InputOptions:
+    """How every input becomes documents. Ingest and scoring given the same options give the same ids."""
+
+    table: TableOptions = field(default_factory=TableOptions)
+    meta: dict[str, Any] = field(default_factory=dict)  # --meta: on every document, over the file's own
+    unit: str = "paragraph"
+    split_docs: bool = False
+    max_text_bytes: int | None = MAX_TEXT_BYTES  # None: no limit (scoring keeps nothing in a database)
+
+
+def document_id(text: str, meta: dict[str, Any]) -> str:
+    """Stable id from the outlet and the text (or from an id column when the input has one)."""
+    if meta.get("external_id") not in (None, ""):
+        key = f"id\x1f{meta.get('outlet') or ''}\x1f{meta['external_id']}"
+    else:
+        key = f"text\x1f{meta.get('outlet') or ''}\x1f{text}"
+    return "d" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def make_document(text: str, source: str, meta: dict[str, Any], unit: str = "paragraph",
+                  is_example: bool = False) -> Document:
+    """Build a document and its passages; metadata values are kept as strings, empty ones dropped."""
+    clean = {k: (v if isinstance(v, (bool, int, float)) else str(v)) for k, v in meta.items()
+             if v is not None and str(v).strip() != ""}
+    doc_id = document_id(text, clean)
+    return Document(doc_id, source, text, clean, split_passages(doc_id, text, unit), is_example)
+
+
+def table_record(where: str, row: dict[str, Any] | str, table: TableOptions) -> Record:
+    """A table row as a record: its text column, its metadata columns (`meta_cols`, else every other
+    column but the id column) and its own id. A string `row` is the reader's reason it is unreadable."""
+    if isinstance(row, str):
+        return Record(where, source_of(where), None, error=row)
+    cols = table.meta_cols if table.meta_cols is not None else [
+        c for c in row if c not in {table.text_col, table.id_col}]
+    meta = {c: row.get(c) for c in cols}
+    if table.id_col:
+        meta["external_id"] = row.get(table.id_col)
+    return Record(where, source_of(where), row.get(table.text_col), meta)
+
+
+class EmptyText(InputError):
+    """A row whose text is empty."""
+
+
+def build_document(record: Record, options: InputOptions) -> Document:
+    """The document of a record, with `--meta` over the file's own metadata; an `InputError` naming the
+    record for a row that could not be read, an empty text or one over the size limit."""
+    if record.error is not None:
+        raise InputError(f"{record.where}: {record.error}")
+    text = record.text
+    if text is None or (isinstance(text, float) and text != text) or str(text).strip() == "":
+        raise EmptyText(f"{record.where}: empty text in column {options.table.text_col!r}")
+    text = normalise_newlines(str(text))
+    limit = options.max_text_bytes
+    if limit is not None and len(text) > limit // 4 and len(text.encode("utf-8")) > limit:
+        raise InputError(
+            f"{record.where}: text in column {options.table.text_col!r} is {len(text.encode('utf-8')):,} bytes, "
+            f"over the {limit:,}-byte limit; split the document or use --skip-bad to leave it out")
+    meta = dict(record.meta)
+    external = meta.pop("external_id", None)
+    meta.update(options.meta)
+    if external is not None:
+        meta["external_id"] = external
+    return make_document(text, record.source, meta, options.unit)
+
+
+def check_columns(columns: list[str], table: TableOptions, source: str) -> None:
+    """An `InputError` naming the missing columns (and the likely text column) when a table lacks one."""
+    wanted = [table.text_col, *(table.meta_cols or []), *([table.id_col] if table.id_col else [])]
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        hint = ""
+        if table.text_col in missing:
+            guess = next((c for c in columns if c.lower() in {"text", "body", "content", "passage"}), None)
+            hint = f". Use --text-col {guess}" if guess else ""
+        raise InputError(
+            f"{source}: no column {', '.join(repr(m) for m in missing)}; columns are: {', '.join(columns)}{hint}")
+
+
+def read_documents(path: Path, options: InputOptions, on_bad_row: Skip | None = None,
+                   on_empty_row: Skip | None = None, span: Span | None = None) -> Iterator[Document]:
+    """The documents of one file in file order, streamed (tables are read row by row).
+
+    A row that cannot become a document raises, or with `on_bad_row` is named to it and left out; a row
+    without text goes to `on_empty_row` when given (scoring leaves such rows out; ingest calls them
+    errors). A table's columns are checked first, unless a `span` of it is read (the whole file's were
+    checked when it was cut into spans)."""
+    reader = reader_for(path)
+    if hasattr(reader, "rows"):
+        if span is None:
+            check_columns(reader.header(path), options.table, str(path))
+        records: Iterator[Record] = (table_record(w, r, options.table) for w, r in reader.rows(path, span))
+    else:
+        try:
+            records = iter(reader.records(path, options.split_docs))
+        except PermissionError:
+            raise InputError(f"{path}: permission denied") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    yield from documents_of(records, options, on_bad_row, on_empty_row)
+
+
+def documents_of(records, options: InputOptions, on_bad_row: Skip | None = None,
+                 on_empty_row: Skip | None = None) -> Iterator[Document]:
+    """Records to documents under `read_documents`' rules (also for rows read from stdin)."""
+    for record in records:
+        try:
+            yield build_document(record, options)
+        except InputError as exc:
+            skip = on_empty_row if isinstance(exc, EmptyText) and on_empty_row else on_bad_row
+            if skip is None:
+                raise
+            skip(record.where, str(exc).removeprefix(f"{record.where}: "))
