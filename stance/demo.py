@@ -56,7 +56,7 @@ def _train(project: Project, echo: Callable[[str], None]) -> None:
 
 
 def _score(project: Project, echo: Callable[[str], None]) -> None:
-    from .score_project import document_level, project_predictions, score_project
+    from .score import document_level, project_predictions, score_project
 
     result = score_project(project)
     echo(f"Scored all {result['passages']} passages on {len(result['dimensions'])} dimensions and stored the "

@@ -11,7 +11,7 @@ from stance.annotate.queue import build_queue, confidences, prediction_models
 from stance.store import Project
 
 models_project = pytest.importorskip("stance.models.project", reason="the models package is not there")
-score_project = pytest.importorskip("stance.score_project", reason="project scoring is not there")
+score_project = pytest.importorskip("stance.score.project", reason="project scoring is not there")
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 

@@ -13,7 +13,6 @@ STORE = PACKAGE / "store"
 
 # Import circles being taken apart by open work (issue 11), tolerated until they are gone.
 CIRCLES_BEING_REMOVED = [
-    {"stance.score", "stance.score_project"},
 ]
 
 # SQL statements as the code base writes them: keywords in capitals. Lowercase English in messages

@@ -14,8 +14,8 @@ import pytest
 from test_score import CODEBOOK, scoring_env
 
 from stance.ingest import TableOptions, ingest
-from stance.scale import score_dask
 from stance.score import score_to_file
+from stance.score.dask import score_dask
 from stance.store import Project
 
 ARTICLE = ("We should pull our remaining troops out of Syria before the next escalation.\n\n"

@@ -13,8 +13,8 @@ pytest.importorskip("dask.dataframe")
 from distributed import Client, LocalCluster
 from test_score import CODEBOOK, scoring_env, write_table
 
-from stance.scale import partitions, score_dask
 from stance.score import score_to_file
+from stance.score.dask import partitions, score_dask
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The `score` command: parses arguments and calls `stance.score` (or `stance.scale` for --engine dask)."""
+"""The `score` command: parses arguments and calls `stance.score` (`stance.score.dask` for --engine dask)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
                    on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
     with _bar(quiet) as bar:
         if engine == "dask":
-            from .. import scale
+            from ..score import dask as scale
 
             if "-" in inputs:
                 raise InputError("the Dask engine reads files, not stdin; use --engine local for -")

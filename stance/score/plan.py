@@ -1,45 +1,31 @@
-"""Score passages with trained models: in memory, streamed from files of any size, or into the project.
+"""The scoring plan and prediction: which model scores which dimension, and the scored columns of a batch.
 
 One vectorisation per batch is shared by every dimension that the same `StanceModel` serves (its heads
-read one feature matrix); batches stream from the input and to the output, so memory stays flat. The
-output has one row per passage (see docs/scoring.md): ids, document metadata, `is_boilerplate`,
-optionally the text, then per dimension `D` (the label; multi-valued labels joined with ";"),
-`D:value` (the probability of each value) and optionally `D:terms`. `document_level` aggregates that
-frame per document. The Dask engine (`stance.scale`) runs the same `predict_columns` on partitions.
+read one feature matrix). `predict_columns` is the one prediction step of every engine (in memory,
+files, the project's own passages, Dask); `pooled` runs it in several processes.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .documents import STANDARD_META, InputOptions, TableOptions
-from .errors import InputError, ModelError
-from .models.model import StanceModel
-from .passages import boilerplate_kind
-from .score_io import (
-    ID_COLUMNS,
-    AtomicWriter,
-    iter_documents,
-    iter_stdin_rows,
-    output_format,
-    passage_batches,
-    plan_inputs,
-)
-from .store import Project
+from ..codebook import Codebook, load_codebook
+from ..documents import STANDARD_META
+from ..errors import InputError, ModelError
+from ..models.model import StanceModel
+from ..passages import boilerplate_kind
+from ..store import Project
 
 DEFAULT_BATCH_SIZE = 2000
-Progress = Callable[[int], None]
-Skip = Callable[[str, str], None]
+ID_COLUMNS = ["doc_id", "passage_id"]
 
 
 @dataclass
@@ -109,7 +95,7 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
 
     Models from a project carry their registry ids (needed to store predictions); with `register`, a
     `model` file used with a project is registered there if it is not already."""
-    from .models.persist import load_model
+    from ..models.persist import load_model
 
     if isinstance(project, (str, Path)):
         project = Project.open(project)
@@ -177,7 +163,7 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0) -> dict
 
 
 def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
-    from .models.explain import _pretty
+    from ..models.explain import _pretty
 
     names = model.__dict__.get("_score_names")
     if names is None:  # built once per model, not once per batch and dimension
@@ -198,7 +184,7 @@ def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def _assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: bool) -> pd.DataFrame:
+def assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: bool) -> pd.DataFrame:
     head = passages.drop(columns=["text"]) if not with_text and "text" in passages else passages
     preds = pd.DataFrame(dict(predictions), index=passages.index)
     return pd.concat([head, preds], axis=1).reset_index(drop=True)
@@ -226,10 +212,10 @@ def score_frame(model_or_models, frame: pd.DataFrame, text_col: str = "text", wi
     base["is_boilerplate"] = (frame["is_boilerplate"].astype(bool) if "is_boilerplate" in frame
                               else [boilerplate_kind(t) is not None for t in texts])
     base["text"] = texts
-    return _assemble(base, predict_columns(plan, texts, terms), with_text)
+    return assemble(base, predict_columns(plan, texts, terms), with_text)
 
 
-def _pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: int):
+def pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: int):
     """(frame, prediction columns) for each frame, in order; `jobs` > 1 scores in that many processes."""
     if jobs <= 1:
         for frame in frames:
@@ -266,118 +252,3 @@ def _worker_predict(texts: list[str], terms: int) -> dict[str, Any]:
     assert _WORKER_PLAN is not None
     return predict_columns(_WORKER_PLAN, texts, terms)
 
-
-# -- files -------------------------------------------------------------------------------------------
-
-@dataclass
-class ScoreSummary:
-    """What a file run did."""
-
-    output: Path | None = None
-    passages: int = 0
-    documents: int = 0
-    rows: int = 0
-    seconds: float = 0.0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str = "text",
-                meta_cols: list[str] | None = None, id_col: str | None = None, meta: dict[str, Any] | None = None,
-                unit: str = "paragraph",
-                level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
-                progress: Progress | None = None, on_skip: Skip | None = None,
-                stdin: TextIO | None = None) -> Iterator[pd.DataFrame]:
-    """Stream scored batches (passage or document level) from files, directories, globs or "-" (stdin).
-
-    Everything that can be checked is checked before the first batch (files exist, tables have the
-    text column); then passages are read, scored and yielded batch by batch. A document never spans
-    two batches, so each document-level row is complete. `progress(n)` is called after each batch.
-    `meta` (`--meta`) is metadata for every document, as `stance ingest` takes it, so ids match.
-    """
-    if level not in ("passage", "document"):
-        raise InputError(f"level must be 'passage' or 'document', got {level!r}")
-    if batch_size < 1 or jobs < 1:
-        raise InputError("batch_size and jobs must be at least 1")
-    plan = make_plan(model_or_models, codebook=codebook)
-    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
-    reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
-    inputs = list(inputs)
-    stdin_header, stdin_rows = (None, None)
-    if any(str(i) == "-" for i in inputs):
-        if stdin is None:
-            raise InputError("'-' reads from stdin, but no stdin stream was given")
-        stdin_header, stdin_rows = iter_stdin_rows(stdin, text_col)
-    in_plan = plan_inputs(inputs, reading, on_error, stdin_header=stdin_header)
-    skip = on_skip or (lambda where, why: None)
-    for where, why in in_plan.skipped:
-        skip(where, why)
-    if level == "document":
-        codebook = codebook or load_codebook()
-        _restraint_spec(codebook)
-    docs = iter_documents(in_plan, reading, on_error, skip, stdin_rows)
-    frames = passage_batches(docs, in_plan.meta_columns, batch_size, id_col)
-
-    def run() -> Iterator[pd.DataFrame]:
-        produced = False
-        for frame, preds in _pooled(plan, frames, terms, jobs):
-            scored = _assemble(frame, preds, with_text or level == "document")
-            if progress:
-                progress(len(frame))
-            produced = True
-            yield document_level(scored, codebook) if level == "document" else scored
-        if not produced:  # no passage at all: still give the output's columns
-            yield empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
-    return run()
-
-
-def empty_output(plan: ScoringPlan, meta_columns: list[str], level: str = "passage",
-                 codebook: Codebook | None = None, with_text: bool = False, terms: int = 0) -> pd.DataFrame:
-    """The output's columns and dtypes with no rows (scores one made-up passage and drops it)."""
-    row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
-           "is_boilerplate": False, "text": "x"}
-    scored = _assemble(pd.DataFrame([row]), predict_columns(plan, ["x"], terms), with_text or level == "document")
-    return (document_level(scored, codebook or load_codebook()) if level == "document" else scored).iloc[:0]
-
-
-def score_to_file(inputs: Iterable[str | Path], output: str | Path, model_or_models, **options) -> ScoreSummary:
-    """`score_files` written to `output` (.parquet, .csv or .jsonl) through a temporary file that is moved
-    into place only when every batch is written: an interrupted run leaves no file that looks whole."""
-    output_format(output)
-    summary = ScoreSummary(output=Path(output))
-    user_skip = options.pop("on_skip", None)
-
-    def note_skip(where: str, why: str) -> None:
-        summary.skipped.append((where, why))
-        if user_skip:
-            user_skip(where, why)
-
-    start = time.perf_counter()
-    batches = score_files(inputs, model_or_models, on_skip=note_skip, **options)
-    with AtomicWriter(output) as writer:
-        for frame in batches:
-            writer.write(frame)
-            summary.rows += len(frame)
-            if options.get("level", "passage") == "document":
-                summary.documents += len(frame)
-                summary.passages += int(frame["n_passages"].sum())
-            else:
-                summary.passages += len(frame)
-                summary.documents += frame["doc_id"].nunique()
-        writer.commit()
-    summary.seconds = time.perf_counter() - start
-    return summary
-
-
-from .score_project import (  # noqa: E402 - the project and aggregation half, re-exported here
-    RESTRAINT,
-    _restraint_spec,
-    document_level,
-    project_predictions,
-    score_project,
-)
-
-__all__ = [
-    "RESTRAINT", "ScoreSummary", "ScoringPlan", "document_level", "empty_output", "load_plan", "make_plan",
-    "predict_columns", "project_predictions", "score_files", "score_frame", "score_project", "score_to_file",
-]

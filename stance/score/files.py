@@ -1,16 +1,15 @@
-"""Streaming input and atomic output for scoring: inputs become batches of passages, results are written
-to a temporary file that is moved into place only when the run is complete.
+"""Scoring files: inputs become batches of passages (read by `stance.readers`, built into documents by
+`stance.documents` exactly as `stance ingest` builds them), scored batch by batch and written atomically.
 
-Every file is read by the readers that `stance ingest` uses (`stance.readers`, tables streamed row by row)
-and becomes documents in `stance.documents` with the same options, so passage and document ids match an
-ingested copy of the same input (tests/test_inputs_contract.py).
+Batches stream from the input and to the output, so memory stays flat. The output has one row per
+passage (see docs/scoring.md): ids, document metadata, `is_boilerplate`, optionally the text, then per
+dimension `D` (the label; multi-valued labels joined with ";"), `D:value` (the probability of each value)
+and optionally `D:terms`; or one row per document (`stance.score.document.document_level`).
 """
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,22 +17,26 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .documents import (
+from ..codebook import Codebook, load_codebook
+from ..documents import (
     STANDARD_META,
     Document,
     InputOptions,
+    TableOptions,
     check_columns,
     documents_of,
     read_documents,
     table_record,
 )
-from .errors import InputError
-from .readers import is_table, iter_files, reader_for
-from .readers.jsonl import object_lines
+from ..errors import InputError
+from ..readers import is_table, iter_files, reader_for
+from ..readers.jsonl import object_lines
+from .document import document_level, restraint_spec
+from .output import AtomicWriter, output_format
+from .plan import DEFAULT_BATCH_SIZE, ID_COLUMNS, ScoringPlan, assemble, make_plan, pooled, predict_columns
 
+Progress = Callable[[int], None]
 STDIN = "-"
-OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-ID_COLUMNS = ["doc_id", "passage_id"]
 TAIL_COLUMNS = ["source", "is_boilerplate", "text"]
 
 Skip = Callable[[str, str], None]
@@ -187,94 +190,102 @@ def passage_batches(documents: Iterable[Document], meta_columns: list[str], batc
     if rows:
         yield pd.DataFrame(rows, columns=columns)
 
+@dataclass
+class ScoreSummary:
+    """What a file run did."""
 
-# -- atomic output ---------------------------------------------------------------------------------
+    output: Path | None = None
+    passages: int = 0
+    documents: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
-def output_format(path: str | Path) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in OUTPUT_FORMATS:
-        raise InputError(f"{path}: unknown output format {suffix or '(none)'}; use .parquet, .csv or .jsonl")
-    return OUTPUT_FORMATS[suffix]
 
+def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str = "text",
+                meta_cols: list[str] | None = None, id_col: str | None = None, meta: dict[str, Any] | None = None,
+                unit: str = "paragraph",
+                level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
+                progress: Progress | None = None, on_skip: Skip | None = None,
+                stdin: TextIO | None = None) -> Iterator[pd.DataFrame]:
+    """Stream scored batches (passage or document level) from files, directories, globs or "-" (stdin).
 
-class AtomicWriter:
-    """Write frames to a temporary file beside `path`; `commit()` moves it into place.
-
-    Used as a context manager: leaving the block with an exception (or KeyboardInterrupt) deletes the
-    temporary file, so the destination is either the complete output or untouched.
+    Everything that can be checked is checked before the first batch (files exist, tables have the
+    text column); then passages are read, scored and yielded batch by batch. A document never spans
+    two batches, so each document-level row is complete. `progress(n)` is called after each batch.
+    `meta` (`--meta`) is metadata for every document, as `stance ingest` takes it, so ids match.
     """
+    if level not in ("passage", "document"):
+        raise InputError(f"level must be 'passage' or 'document', got {level!r}")
+    if batch_size < 1 or jobs < 1:
+        raise InputError("batch_size and jobs must be at least 1")
+    plan = make_plan(model_or_models, codebook=codebook)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
+    inputs = list(inputs)
+    stdin_header, stdin_rows = (None, None)
+    if any(str(i) == "-" for i in inputs):
+        if stdin is None:
+            raise InputError("'-' reads from stdin, but no stdin stream was given")
+        stdin_header, stdin_rows = iter_stdin_rows(stdin, text_col)
+    in_plan = plan_inputs(inputs, reading, on_error, stdin_header=stdin_header)
+    skip = on_skip or (lambda where, why: None)
+    for where, why in in_plan.skipped:
+        skip(where, why)
+    if level == "document":
+        codebook = codebook or load_codebook()
+        restraint_spec(codebook)
+    docs = iter_documents(in_plan, reading, on_error, skip, stdin_rows)
+    frames = passage_batches(docs, in_plan.meta_columns, batch_size, id_col)
 
-    def __init__(self, path: str | Path, fmt: str | None = None):
-        self.path = Path(path)
-        self.fmt = fmt or output_format(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".partial")
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self.rows = 0
-        self._pq = None
-        self._schema = None
-        self._text: io.TextIOWrapper | None = None
-
-    def __enter__(self) -> AtomicWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self._close()
-        if exc_type is not None or self.tmp.exists():
-            self.tmp.unlink(missing_ok=True)
-
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            if self._schema is None:
-                self._schema = arrow_schema(frame)
-                self._pq = pq.ParquetWriter(self.tmp, self._schema, compression="zstd")
-            self._pq.write_table(pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False))
-        else:
-            if self._text is None:
-                self._text = open(self.tmp, "w", encoding="utf-8", newline="")
-                if self.fmt == "csv":
-                    frame.iloc[:0].to_csv(self._text, index=False)
-            if self.fmt == "csv":
-                frame.to_csv(self._text, index=False, header=False)
-            elif len(frame):
-                self._text.write(frame.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n"))
-                self._text.write("\n")
-        self.rows += len(frame)
-
-    def commit(self, empty: pd.DataFrame | None = None) -> Path:
-        """Finish the file and move it into place (an empty run writes `empty`'s columns, if given)."""
-        if self._pq is None and self._text is None and empty is not None:
-            self.write(empty)
-        self._close()
-        os.replace(self.tmp, self.path)
-        return self.path
-
-    def _close(self) -> None:
-        if self._pq is not None:
-            self._pq.close()
-            self._pq = None
-        if self._text is not None:
-            self._text.close()
-            self._text = None
+    def run() -> Iterator[pd.DataFrame]:
+        produced = False
+        for frame, preds in pooled(plan, frames, terms, jobs):
+            scored = assemble(frame, preds, with_text or level == "document")
+            if progress:
+                progress(len(frame))
+            produced = True
+            yield document_level(scored, codebook) if level == "document" else scored
+        if not produced:  # no passage at all: still give the output's columns
+            yield empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
+    return run()
 
 
-def arrow_schema(frame: pd.DataFrame):
-    """A fixed schema from the first batch: text-like columns are strings even when all empty."""
-    import pyarrow as pa
+def empty_output(plan: ScoringPlan, meta_columns: list[str], level: str = "passage",
+                 codebook: Codebook | None = None, with_text: bool = False, terms: int = 0) -> pd.DataFrame:
+    """The output's columns and dtypes with no rows (scores one made-up passage and drops it)."""
+    row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
+           "is_boilerplate": False, "text": "x"}
+    scored = assemble(pd.DataFrame([row]), predict_columns(plan, ["x"], terms), with_text or level == "document")
+    return (document_level(scored, codebook or load_codebook()) if level == "document" else scored).iloc[:0]
 
-    fields = []
-    for name, dtype in frame.dtypes.items():
-        if pd.api.types.is_bool_dtype(dtype):
-            typ = pa.bool_()
-        elif pd.api.types.is_integer_dtype(dtype):
-            typ = pa.int64()
-        elif pd.api.types.is_float_dtype(dtype):
-            typ = pa.float64()
-        else:
-            typ = pa.string()
-        fields.append(pa.field(str(name), typ))
-    return pa.schema(fields)
+
+def score_to_file(inputs: Iterable[str | Path], output: str | Path, model_or_models, **options) -> ScoreSummary:
+    """`score_files` written to `output` (.parquet, .csv or .jsonl) through a temporary file that is moved
+    into place only when every batch is written: an interrupted run leaves no file that looks whole."""
+    output_format(output)
+    summary = ScoreSummary(output=Path(output))
+    user_skip = options.pop("on_skip", None)
+
+    def note_skip(where: str, why: str) -> None:
+        summary.skipped.append((where, why))
+        if user_skip:
+            user_skip(where, why)
+
+    start = time.perf_counter()
+    batches = score_files(inputs, model_or_models, on_skip=note_skip, **options)
+    with AtomicWriter(output) as writer:
+        for frame in batches:
+            writer.write(frame)
+            summary.rows += len(frame)
+            if options.get("level", "passage") == "document":
+                summary.documents += len(frame)
+                summary.passages += int(frame["n_passages"].sum())
+            else:
+                summary.passages += len(frame)
+                summary.documents += frame["doc_id"].nunique()
+        writer.commit()
+    summary.seconds = time.perf_counter() - start
+    return summary
+

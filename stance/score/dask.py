@@ -1,4 +1,4 @@
-"""The Dask engine: the same scoring as `stance.score`, over `dask.dataframe` partitions on a cluster.
+"""The Dask engine: the same scoring as `stance.score.files`, over `dask.dataframe` partitions on a cluster.
 
 The input is cut into partitions that workers read themselves (`dask.dataframe.from_map`): one per
 group of Parquet row groups, one per CSV/JSONL file, one per group of text files. Each partition runs
@@ -23,22 +23,14 @@ from typing import Any
 
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .documents import InputOptions, TableOptions, read_documents
-from .errors import InputError
-from .readers import Span, is_table, reader_for
-from .score import (
-    DEFAULT_BATCH_SIZE,
-    ScoreSummary,
-    ScoringPlan,
-    _assemble,
-    _restraint_spec,
-    document_level,
-    empty_output,
-    make_plan,
-    predict_columns,
-)
-from .score_io import AtomicWriter, output_format, passage_batches, plan_inputs
+from ..codebook import Codebook, load_codebook
+from ..documents import InputOptions, TableOptions, read_documents
+from ..errors import InputError
+from ..readers import Span, is_table, reader_for
+from .document import document_level, restraint_spec
+from .files import ScoreSummary, empty_output, passage_batches, plan_inputs
+from .output import AtomicWriter, output_format
+from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns
 
 TEXT_FILES_PER_PARTITION = 50
 
@@ -94,7 +86,7 @@ def score_partition(part: Partition, plan: ScoringPlan, options: dict[str, Any])
 
 def _finish(frame: pd.DataFrame, preds, options: dict[str, Any]) -> pd.DataFrame:
     level = options["level"]
-    scored = _assemble(frame, preds, options["with_text"] or level == "document")
+    scored = assemble(frame, preds, options["with_text"] or level == "document")
     return document_level(scored, options["codebook"]) if level == "document" else scored
 
 
@@ -108,7 +100,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     """Score files on a Dask cluster into `output`: a .parquet/.csv/.jsonl file (written by this process,
     partition by partition in input order, moved into place when complete) or a folder (name ending
     in "/": one Parquet file per partition, written by the workers into a temporary folder that is
-    renamed when every partition is done). Same options and output as `stance.score.score_to_file`.
+    renamed when every partition is done). Same options and output as `stance.score.files.score_to_file`.
 
     `client`: an existing `distributed.Client` to use (then neither `scheduler` nor a local cluster).
     """
@@ -121,7 +113,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
         output_format(output)
     codebook = codebook or load_codebook()
     if level == "document":
-        _restraint_spec(codebook)
+        restraint_spec(codebook)
     plan = make_plan(model_or_models, codebook=codebook)
     table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)

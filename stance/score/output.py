@@ -1,0 +1,105 @@
+"""Atomic output: scored frames go to a temporary file beside the destination, moved into place only
+when the run is complete (.parquet, .csv or .jsonl)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def output_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise InputError(f"{path}: unknown output format {suffix or '(none)'}; use .parquet, .csv or .jsonl")
+    return OUTPUT_FORMATS[suffix]
+
+
+class AtomicWriter:
+    """Write frames to a temporary file beside `path`; `commit()` moves it into place.
+
+    Used as a context manager: leaving the block with an exception (or KeyboardInterrupt) deletes the
+    temporary file, so the destination is either the complete output or untouched.
+    """
+
+    def __init__(self, path: str | Path, fmt: str | None = None):
+        self.path = Path(path)
+        self.fmt = fmt or output_format(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".partial")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.rows = 0
+        self._pq = None
+        self._schema = None
+        self._text: io.TextIOWrapper | None = None
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._close()
+        if exc_type is not None or self.tmp.exists():
+            self.tmp.unlink(missing_ok=True)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if self._schema is None:
+                self._schema = arrow_schema(frame)
+                self._pq = pq.ParquetWriter(self.tmp, self._schema, compression="zstd")
+            self._pq.write_table(pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False))
+        else:
+            if self._text is None:
+                self._text = open(self.tmp, "w", encoding="utf-8", newline="")
+                if self.fmt == "csv":
+                    frame.iloc[:0].to_csv(self._text, index=False)
+            if self.fmt == "csv":
+                frame.to_csv(self._text, index=False, header=False)
+            elif len(frame):
+                self._text.write(frame.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n"))
+                self._text.write("\n")
+        self.rows += len(frame)
+
+    def commit(self, empty: pd.DataFrame | None = None) -> Path:
+        """Finish the file and move it into place (an empty run writes `empty`'s columns, if given)."""
+        if self._pq is None and self._text is None and empty is not None:
+            self.write(empty)
+        self._close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def _close(self) -> None:
+        if self._pq is not None:
+            self._pq.close()
+            self._pq = None
+        if self._text is not None:
+            self._text.close()
+            self._text = None
+
+
+def arrow_schema(frame: pd.DataFrame):
+    """A fixed schema from the first batch: text-like columns are strings even when all empty."""
+    import pyarrow as pa
+
+    fields = []
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            typ = pa.bool_()
+        elif pd.api.types.is_integer_dtype(dtype):
+            typ = pa.int64()
+        elif pd.api.types.is_float_dtype(dtype):
+            typ = pa.float64()
+        else:
+            typ = pa.string()
+        fields.append(pa.field(str(name), typ))
+    return pa.schema(fields)

@@ -1,0 +1,82 @@
+"""Scoring a project's own passages into its stored predictions, and reading them back in the
+passage-level shape of `score_frame`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..documents import STANDARD_META
+from ..store import Project, latest_predictions, now, replace_predictions
+from .plan import load_plan, pooled
+
+
+def score_project(project: Project | str | Path, model: str | Path | None = None, batch_size: int = 2000,
+                  jobs: int = 1, progress: Callable[[int], None] | None = None) -> dict:
+    """Score every passage of the project and store the predictions (one transaction).
+
+    Uses the project's latest model for each dimension, or the model file `model` (registered in the
+    project if it is not yet). Re-scoring with the same model replaces its earlier predictions; those of
+    other models are kept as history. Returns {"passages", "dimensions", "model_ids"}.
+    """
+    if isinstance(project, (str, Path)):
+        project = Project.open(project)
+    plan = load_plan(project, model, register=True)
+    passages = project.passages_frame(include_examples=True)
+    frames = (passages.iloc[i:i + batch_size] for i in range(0, len(passages), batch_size))
+    stamp = now()
+    rows = []
+    layout = {d: (plan.classes(d), plan.model(d).multi_[d]) for d in plan.dimensions}
+    for frame, preds in pooled(plan, frames, 0, jobs):
+        for d, (classes, multi) in layout.items():
+            probs = np.column_stack([preds[f"{d}:{v}"] for v in classes])
+            for pid, label, p in zip(frame["passage_id"], preds[d], probs, strict=True):
+                value = [x for x in label.split(";") if x] if multi else label
+                rows.append((pid, plan.model_ids[d], d, json.dumps(value, ensure_ascii=False),
+                             json.dumps(dict(zip(classes, map(float, p), strict=True))), stamp))
+        if progress:
+            progress(len(frame))
+    with project.transaction() as conn:
+        replace_predictions(conn, rows)
+    return {"passages": len(passages), "dimensions": plan.dimensions, "model_ids": dict(plan.model_ids)}
+
+
+def project_predictions(project: Project | str | Path, include_examples: bool = False,
+                        with_text: bool = False) -> pd.DataFrame:
+    """The project's stored predictions in the passage-level shape of `score_frame`, joined with passage
+    and document metadata: the latest prediction of each passage and dimension (newest run, then newest
+    model). Passages never scored are left out; written codebook examples only with `include_examples`."""
+    if isinstance(project, (str, Path)):
+        project = Project.open(project)
+    latest = latest_predictions(project.conn)
+    passages = project.passages_frame(include_examples=include_examples)
+    codebook = project.codebook
+    by_dim: dict[str, dict[str, tuple]] = {}
+    for pid, dim, label, probs in latest:
+        by_dim.setdefault(dim, {})[pid] = (json.loads(label), json.loads(probs))
+    scored = set().union(*(set(v) for v in by_dim.values())) if by_dim else set()
+    passages = passages[passages["passage_id"].isin(scored)].reset_index(drop=True)
+    extras = [json.loads(m) if m else {} for m in passages["meta_json"]]
+    out = passages[["doc_id", "passage_id", *STANDARD_META]].copy()
+    for key in dict.fromkeys(k for e in extras for k in e):
+        if key not in out.columns:
+            out[key] = [None if e.get(key) is None else str(e[key]) for e in extras]
+    out["source"] = passages["source"]
+    out["is_example"] = passages["is_example"]
+    out["is_boilerplate"] = passages["is_boilerplate"]
+    if with_text:
+        out["text"] = passages["text"]
+    order = [d for d in codebook.dimension_names if d in by_dim] + [d for d in by_dim if d not in codebook.dimension_names]
+    cols: dict[str, list] = {}
+    for d in order:
+        got = [by_dim[d].get(pid) for pid in out["passage_id"]]
+        cols[d] = [None if g is None else (";".join(g[0]) if isinstance(g[0], list) else g[0]) for g in got]
+        seen = dict.fromkeys(v for g in got if g for v in g[1])
+        known = codebook.dimension(d).value_names if d in codebook.dimension_names else []
+        for v in [*[v for v in known if v in seen], *[v for v in seen if v not in known]]:
+            cols[f"{d}:{v}"] = [np.nan if g is None else float(g[1].get(v, np.nan)) for g in got]
+    return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
