@@ -78,7 +78,7 @@ def test_dask_writes_a_folder_of_parts_atomically(env, client, inputs, tmp_path)
     local = tmp_path / "local.parquet"
     score_to_file(inputs[:2], local, env.model, codebook=CODEBOOK)
     whole = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    assert len(whole) == summary.passages
+    assert len(whole) == summary.rows and whole["passage_id"].nunique() == summary.passages
     pd.testing.assert_frame_equal(whole, pd.read_parquet(local))
 
 
@@ -93,3 +93,49 @@ def test_dask_at_a_scheduler_address_and_unreadable_partitions_skipped(env, clie
     assert skipped == [str(bad)] and summary.skipped[0][0] == str(bad)
     got = pd.read_csv(out)
     assert len(got) == summary.rows > 0 and "restraint_index" in got.columns
+
+
+def quoted_newline_rows(env, n: int = 30) -> pd.DataFrame:
+    """Multi-paragraph texts (newlines inside quoted CSV fields), one of them holding a line that looks
+    like a whole CSV record, and every fifth row a repeat of an earlier one (the same document again)."""
+    docs = env.passages[~env.passages["is_boilerplate"]]["text"].tolist()
+    texts = ["\n\n".join(docs[i:i + 3]) for i in range(n)]
+    texts[4] += '\n\n"a fake",record,"with quotes"\n\nand more after it.'
+    frame = pd.DataFrame({"text": texts, "outlet": [f"o{i % 3}" for i in range(n)]})
+    return pd.concat([frame, frame.iloc[::5]], ignore_index=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_one_big_file_is_split_at_record_ends_and_scores_as_locally(env, client, tmp_path, suffix):
+    src = write_table(quoted_newline_rows(env), tmp_path / f"big{suffix}")
+    parts = partitions([src], rows_per_partition=4)
+    assert len(parts) == 9  # 36 records in ranges of 4
+    if suffix == ".csv":
+        data = src.read_bytes()
+        assert all(data[p.span.start - 1:p.span.start] == b"\n" for p in parts)
+        assert data.count(b"\n") > 3 * 36  # the quoted newlines that a split at any newline would break
+    local = tmp_path / "local.parquet"
+    summary_local = score_to_file([src], local, env.model, codebook=CODEBOOK, batch_size=7)
+    out = tmp_path / "dask.parquet"
+    summary = score_dask([src], out, env.model, codebook=CODEBOOK, batch_size=7, rows_per_partition=4,
+                         client=client)
+    a, b = pd.read_parquet(local), pd.read_parquet(out)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a["source"].nunique() == 36  # every record read exactly once
+    for s in (summary_local, summary):  # counts are the output's distinct ids, not per batch or partition
+        assert (s.documents, s.passages) == (a["doc_id"].nunique(), a["passage_id"].nunique())
+        assert s.documents == 30 and s.rows == len(a) > s.passages
+
+
+def test_document_level_summary_counts_each_document_once(env, client, tmp_path):
+    src = write_table(quoted_newline_rows(env), tmp_path / "big.csv")
+    passages = tmp_path / "passages.parquet"
+    score_to_file([src], passages, env.model, codebook=CODEBOOK)
+    scored = pd.read_parquet(passages)
+    for run in (lambda out: score_to_file([src], out, env.model, codebook=CODEBOOK, level="document", batch_size=7),
+                lambda out: score_dask([src], out, env.model, codebook=CODEBOOK, level="document", batch_size=7,
+                                       rows_per_partition=4, client=client)):
+        summary = run(tmp_path / "docs.parquet")
+        got = pd.read_parquet(tmp_path / "docs.parquet")
+        assert len(got) == 36 and got["doc_id"].nunique() == summary.documents == 30
+        assert summary.passages == scored["passage_id"].nunique()

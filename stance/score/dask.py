@@ -31,6 +31,7 @@ from .document import document_level, restraint_spec
 from .files import ScoreSummary, empty_output, passage_batches, plan_inputs
 from .output import AtomicWriter, output_format
 from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns
+from .tally import IdTally
 
 TEXT_FILES_PER_PARTITION = 50
 
@@ -162,17 +163,13 @@ def _run(client, plan, specs, options, output, to_folder, on_error, summary, ski
     parts = frame.to_delayed()
     window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
 
+    tally = IdTally()
+
     def account(result: pd.DataFrame) -> None:
         summary.rows += len(result)
-        if options["level"] == "document":
-            summary.documents += len(result)
-            n = int(result["n_passages"].sum()) if len(result) else 0
-        else:
-            summary.documents += result["doc_id"].nunique()
-            n = len(result)
-        summary.passages += n
+        tally.add(result)
         if progress:
-            progress(n)
+            progress(int(result["n_passages"].sum()) if "n_passages" in result.columns else len(result))
 
     def results(tasks):
         """(spec, result or None when skipped) in input order, at most `window` partitions in flight."""
@@ -191,6 +188,7 @@ def _run(client, plan, specs, options, output, to_folder, on_error, summary, ski
                     writer.write(result)
                     account(result)
             writer.commit(empty=options["empty"])
+        summary.documents, summary.passages = tally.documents, tally.passages
         return
     dest = Path(output)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +198,7 @@ def _run(client, plan, specs, options, output, to_folder, on_error, summary, ski
         for result in results(writes):
             if result is not None:
                 account(result)
+        summary.documents, summary.passages = tally.documents, tally.passages
         if dest.exists():
             dest.rmdir()  # checked empty above
         os.replace(tmp, dest)
@@ -215,7 +214,7 @@ def _write_part(frame: pd.DataFrame, path: str) -> pd.DataFrame:
     with AtomicWriter(path, "parquet") as writer:
         writer.write(frame)
         writer.commit()
-    keep = [c for c in ("doc_id", "n_passages") if c in frame.columns]
+    keep = [c for c in ("doc_id", "passage_id", "n_passages") if c in frame.columns]
     return frame[keep]
 
 

@@ -34,6 +34,7 @@ from ..readers.jsonl import object_lines
 from .document import document_level, restraint_spec
 from .output import AtomicWriter, output_format
 from .plan import DEFAULT_BATCH_SIZE, ID_COLUMNS, ScoringPlan, assemble, make_plan, pooled, predict_columns
+from .tally import IdTally
 
 Progress = Callable[[int], None]
 STDIN = "-"
@@ -192,7 +193,8 @@ def passage_batches(documents: Iterable[Document], meta_columns: list[str], batc
 
 @dataclass
 class ScoreSummary:
-    """What a file run did."""
+    """What a file run did: `rows` written, and the distinct `documents` and `passages` among them (a
+    document that the input holds twice is written twice but counted once)."""
 
     output: Path | None = None
     passages: int = 0
@@ -275,17 +277,14 @@ def score_to_file(inputs: Iterable[str | Path], output: str | Path, model_or_mod
 
     start = time.perf_counter()
     batches = score_files(inputs, model_or_models, on_skip=note_skip, **options)
+    tally = IdTally()
     with AtomicWriter(output) as writer:
         for frame in batches:
             writer.write(frame)
             summary.rows += len(frame)
-            if options.get("level", "passage") == "document":
-                summary.documents += len(frame)
-                summary.passages += int(frame["n_passages"].sum())
-            else:
-                summary.passages += len(frame)
-                summary.documents += frame["doc_id"].nunique()
+            tally.add(frame)
         writer.commit()
+    summary.documents, summary.passages = tally.documents, tally.passages
     summary.seconds = time.perf_counter() - start
     return summary
 
