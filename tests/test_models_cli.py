@@ -75,3 +75,27 @@ def test_explain_without_a_model_says_how_to_train(tmp_path):
     Project.init(tmp_path / "empty").close()
     result = CliRunner().invoke(main, ["explain", "--project", str(tmp_path / "empty"), "text"])
     assert result.exit_code == 1 and "stance train" in result.output
+
+
+def test_train_skips_dimensions_without_labels_and_says_so(tmp_path):
+    from stance.corpus import load_into
+    from stance.store import Project
+
+    path = tmp_path / "proj"
+    p = Project.init(path)
+    load_into(p)
+    gold = p.gold_frame(include_examples=True)
+    p.close()
+    assert gold["topic"].notna().any()  # the embedded corpus labels every dimension...
+    codebook = path / "codebook.yaml"  # ...so add one that nobody has labelled yet
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace(
+        "dimensions:\n", "dimensions:\n  - name: frame\n    question: Which frame?\n    values:\n"
+        "      - {name: security, key: h, definition: Security.}\n"
+        "      - {name: economy, key: j, definition: Economy.}\n", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "--project", str(path), "--include-examples", "--no-evaluate",
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    assert "skipped dimension 'frame': no gold labels yet" in result.output
+    assert "Saved" in result.output
+    asked = CliRunner().invoke(main, ["train", "--project", str(path), "--dimension", "frame", "-q"])
+    assert asked.exit_code == 1 and "frame" in asked.output

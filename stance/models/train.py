@@ -42,7 +42,8 @@ def train(
     Written codebook examples are used only with `include_examples=True`. Every value of a dimension
     needs `min_per_class` labelled passages; otherwise a `ModelError` names the values that are short
     and how many more labels each needs (or pass `drop_rare=True` to train without them, recorded in
-    `model.warnings_`). `target_column` names a column with the target of each passage's stance.
+    `model.warnings_`). Without `dimensions`, a dimension with no gold label at all is skipped and named
+    in `model.warnings_`. `target_column` names a column with the target of each passage's stance.
     """
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples)
@@ -51,10 +52,15 @@ def train(
     problems: list[str] = []
     warnings: list[str] = []
     keep_values: dict[str, list[str]] = {}
-    for dim in dims:
+    skipped: list[str] = []
+    for dim in list(dims):
         rows = data.labelled(dim, include_examples)
         counts = class_counts(rows, dim)
         fatal, small = small_class_problems(counts, dim, min_per_class)
+        if not len(rows) and dimensions is None:  # not asked for by name: train the others, and say so
+            skipped.append(f"skipped dimension {dim.name!r}: no gold labels yet")
+            dims.remove(dim)
+            continue
         problems.extend(fatal)
         absent = [v for v, c in counts.items() if c == 0]
         if small and not fatal:
@@ -68,8 +74,12 @@ def train(
             warnings.append(f"dimension {dim.name!r}: no labelled passage for {', '.join(absent)}; "
                             "the model never predicts these values")
         keep_values[dim.name] = [v for v, c in counts.items() if c >= min_per_class]
+    if not dims:
+        raise ModelError("cannot train: no dimension has gold labels yet; label passages first "
+                         "(stance annotate, stance adjudicate)")
     if problems:
         raise ModelError("cannot train: " + "; ".join(problems))
+    warnings = skipped + warnings
     if target_column is not None and target_column not in frame.columns:
         raise ModelError(f"no target column {target_column!r}; columns: {', '.join(map(str, frame.columns))}")
 
