@@ -222,3 +222,24 @@ def test_csv_errors_name_the_line_a_record_starts_on(project, tmp_path):
     result = ingest(project, [path], skip_bad=True)
     assert result.documents == 2  # the bad rows are skipped, the rows after them still read
     assert [w.rsplit(": ", 1)[-1] for w, _ in result.skipped] == ["line 4", "line 5"]
+
+
+def test_a_bad_last_row_of_a_large_streamed_ingest_leaves_the_project_unchanged(project, tmp_path, monkeypatch):
+    ingest(project, [_write(tmp_path / "first.txt", b"Already here.")])
+    before = counts(project)
+    rows = "".join(f'"Passage {i} on troop levels.\n\nA second paragraph, {i}.",outlet-{i % 5}\n' for i in range(20_000))
+    path = _write(tmp_path / "big.csv", ("text,outlet\n" + rows + "last row,A,one field too many\n").encode())
+    original, written = project.add_documents, []
+
+    def counting(docs, conn=None):
+        def each():
+            for doc in docs:
+                written.append(doc.id)
+                yield doc
+        return original(each(), conn)
+
+    monkeypatch.setattr(project, "add_documents", counting)
+    with pytest.raises(InputError, match=r"big\.csv: line 60002: 3 fields, but the header has 2"):
+        ingest(project, [path])
+    assert len(written) == 20_000  # every good row went to the database as it was read (streamed)...
+    assert counts(project) == before  # ...inside the one transaction, which the bad last row rolled back
