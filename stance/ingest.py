@@ -18,6 +18,7 @@ from .errors import InputError
 from .readers import MAX_TEXT_BYTES, SUPPORTED, decode, is_table, iter_files
 from .readers.delimited import check_fields, csv_records
 from .readers.jsonl import parse_json_object
+from .store import savepoint
 
 __all__ = [
     "MAX_TEXT_BYTES", "STANDARD_META", "SUPPORTED", "Document", "IngestResult", "TableOptions", "check_fields",
@@ -58,8 +59,9 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
     """Read files and directories and add their documents to `project` in one transaction.
 
     Without `skip_bad`, the first unreadable file or row stops the import and nothing is written.
-    With it, bad files and bad rows of tables are skipped and listed in `result.skipped` (a table that
-    breaks off midway, e.g. an unclosed quote, keeps the rows read before the break).
+    With it, bad files and bad rows of tables are skipped and listed in `result.skipped` (a file that
+    breaks off midway, e.g. at an unclosed quote, adds none of its rows). Documents are written as they
+    are read, so memory does not grow with the input.
     """
     table = table or TableOptions()
     table.skip_bad = skip_bad
@@ -70,15 +72,22 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
     def note_skip(where: str, why: str) -> None:
         result.skipped.append((where, why))
 
-    def documents() -> Iterator[Document]:
+    def file_documents(path: Path) -> Iterator[Document]:
+        read = 0
+        for doc in read_documents(path, options, note_skip if skip_bad else None):
+            read += 1
+            yield doc
+        if not read and is_table(path):
+            raise InputError(f"{path}: no rows with text")
+
+    with project.transaction() as conn:
         for path in files:
-            read = 0
             try:
-                for doc in read_documents(path, options, note_skip if skip_bad else None):
-                    read += 1
-                    yield doc
-                if not read and is_table(path):
-                    raise InputError(f"{path}: no rows with text")
+                with savepoint(conn, "ingest_file"):  # a file skipped midway adds none of its rows
+                    added = project.add_documents(file_documents(path), conn)
+                result.documents += added[0]
+                result.passages += added[1]
+                result.duplicates += added[2]
                 result.files += 1
             except InputError as exc:
                 if not skip_bad:
@@ -86,9 +95,6 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
                 note_skip(str(path), str(exc).removeprefix(f"{path}: "))
             if progress:
                 progress(path)
-
-    with project.transaction() as conn:
-        result.documents, result.passages, result.duplicates = project.add_documents(documents(), conn)
         if not result.documents and not result.duplicates and not result.skipped:
             raise InputError("no supported files found in: " + ", ".join(str(p) for p in paths))
     return result
