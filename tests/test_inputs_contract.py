@@ -111,3 +111,15 @@ def test_ingest_scoring_and_dask_give_every_format_the_same_ids(env, client, inp
         assert set(scored[next(iter(meta))]) == set(meta.values())  # --meta reaches the scored output
     if meta_cols == ["author"]:
         assert scored.loc[file_of(scored["source"]) == "d.csv", "outlet"].isna().all()
+
+
+def test_every_registered_reader_has_the_interface_of_its_kind():
+    from stance.readers import READERS, is_table
+
+    for suffix, reader in READERS.items():
+        path = Path(f"x{suffix}")
+        if is_table(path):
+            assert callable(reader.header) and callable(reader.rows), suffix
+        else:
+            assert callable(reader.records), suffix
+    assert {s for s in READERS if is_table(Path(f"x{s}"))} == {".csv", ".tsv", ".jsonl", ".ndjson", ".parquet"}

@@ -64,8 +64,9 @@ def partitions(files: list[Path], rows_per_partition: int) -> list[Partition]:
         if texts:
             parts.append(Partition(tuple(texts)))
             texts = []
-        try:
-            spans = reader_for(path).spans(path, rows_per_partition)
+        reader = reader_for(path)
+        try:  # a table reader without `spans` is read whole, by one worker
+            spans = reader.spans(path, rows_per_partition) if hasattr(reader, "spans") else [None]
         except InputError:
             spans = [None]  # the worker reading it names the problem
         parts.extend(Partition((str(path),), span) for span in spans)
