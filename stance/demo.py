@@ -66,9 +66,10 @@ def _score(project: Project, echo: Callable[[str], None]) -> None:
     titles = dict(zip(passages["doc_id"], passages["title"], strict=True))
     echo("Restraint index per seed document (mean P(restraint) - mean P(escalation) over argumentative "
          "passages; in-sample, since the model was trained on these passages):")
-    for row in docs.itertuples():
-        value = ("  n/a" if row.restraint_index_n == 0 else f"{row.restraint_index:+.2f}")
-        echo(f"  {value} (n={row.restraint_index_n})  {titles.get(row.doc_id, row.doc_id)}")
+    name = project.codebook.index.name  # restraint_index: the default codebook defines it
+    for row in docs.to_dict(orient="records"):
+        value = "  n/a" if row[f"{name}_n"] == 0 else f"{row[name]:+.2f}"
+        echo(f"  {value} (n={row[f'{name}_n']})  {titles.get(row['doc_id'], row['doc_id'])}")
     echo("  (n/a: the model finds no argumentative passage in that document: it reads as news reporting)")
 
 

@@ -208,6 +208,28 @@ def test_document_level_matches_a_hand_computation():
     assert [c for c in out.columns if c.startswith("voice")] == []  # not scored, not reported
 
 
+def test_document_level_carries_the_codebook_s_own_index():
+    from stance.codebook import parse_codebook
+
+    tone = """
+name: tone
+version: "1"
+dimensions:
+  - name: tone
+    question: Force or talks?
+    values: [{name: hawk, key: h, definition: Force.}, {name: dove, key: d, definition: Talks.}]
+"""
+    frame = pd.DataFrame({"doc_id": ["A", "A", "B"], "is_boilerplate": [False, False, False],
+                          "tone": ["hawk", "dove", "hawk"], "tone:hawk": [0.9, 0.3, 0.6], "tone:dove": [0.1, 0.7, 0.4]})
+    own = parse_codebook(tone + "analysis:\n  index: {name: hawk_score, dimension: tone, positive: hawk, "
+                                "negative: dove}\n")
+    out = document_level(frame, own).set_index("doc_id")
+    assert out.loc["A", "hawk_score"] == pytest.approx(((0.9 - 0.1) + (0.3 - 0.7)) / 2)
+    assert out["hawk_score_n"].tolist() == [2, 1] and "restraint_index" not in out.columns
+    plain = document_level(frame, parse_codebook(tone)).set_index("doc_id")  # no index defined: no index columns
+    assert plain.loc["A", "tone:share:hawk"] == 0.5 and not [c for c in plain.columns if "index" in c]
+
+
 def test_document_level_names_what_a_custom_codebook_lacks():
     custom = dataclasses.replace(CODEBOOK, dimensions=tuple(d for d in CODEBOOK.dimensions if d.name != "posture"))
     frame = pd.DataFrame({"doc_id": ["A"], "is_boilerplate": [False]})

@@ -27,7 +27,7 @@ from ..codebook import Codebook, load_codebook
 from ..documents import InputOptions, TableOptions, read_documents
 from ..errors import InputError
 from ..readers import Span, is_table, reader_for
-from .document import document_level, restraint_spec
+from .document import document_level, index_spec
 from .files import ScoreSummary, empty_output, passage_batches, plan_inputs
 from .output import AtomicWriter, output_format
 from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns
@@ -115,7 +115,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
         output_format(output)
     codebook = codebook or load_codebook()
     if level == "document":
-        restraint_spec(codebook)
+        index_spec(codebook)  # a codebook's index that it cannot carry fails before reading
     plan = make_plan(model_or_models, codebook=codebook)
     table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)

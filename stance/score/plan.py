@@ -35,6 +35,7 @@ class ScoringPlan:
     groups: list[tuple[StanceModel, list[str]]]
     model_ids: dict[str, int | None] = field(default_factory=dict)
     order: dict[str, list[str]] = field(default_factory=dict)
+    term_names: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # per model, built on use
 
     @property
     def dimensions(self) -> list[str]:
@@ -49,6 +50,12 @@ class ScoringPlan:
             if dimension in dims:
                 return model
         raise ModelError(f"no model scores dimension {dimension!r}; scored: {', '.join(self.dimensions)}")
+
+    def feature_names(self, model: StanceModel) -> np.ndarray:
+        """The feature names of `model` (for --terms), built once per run, not once per batch."""
+        if id(model) not in self.term_names:
+            self.term_names[id(model)] = np.asarray(model.feature_names(), dtype=object)
+        return self.term_names[id(model)]
 
     def classes(self, dimension: str) -> list[str]:
         """The values of `dimension` in output order (the codebook's, when the plan was given one)."""
@@ -157,17 +164,14 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0) -> dict
             cols: dict[str, Any] = {d: labels}
             cols.update({f"{d}:{v}": proba[:, j].astype(np.float64) for j, v in enumerate(classes)})
             if terms:
-                cols[f"{d}:terms"] = _top_terms(model, d, X, labels, terms)
+                cols[f"{d}:terms"] = _top_terms(model, d, X, labels, terms, plan.feature_names(model))
             out[d] = cols
     return {k: v for d in plan.dimensions for k, v in out[d].items()}
 
 
-def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
+def _top_terms(model: StanceModel, dim: str, X, labels, n: int, names: np.ndarray) -> np.ndarray:
     from ..models.explain import _pretty
 
-    names = model.__dict__.get("_score_names")
-    if names is None:  # built once per model, not once per batch and dimension
-        names = model.__dict__["_score_names"] = np.asarray(model.feature_names(), dtype=object)
     head = model.head(dim)
     head_classes = list(model.classes_[dim]) if head.multilabel_ else [str(c) for c in head.classes_]
     coef = head.coef_
