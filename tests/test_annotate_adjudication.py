@@ -61,6 +61,10 @@ def test_adjudication_bad_input(tmp_path):
     assert r.status_code == 404
     assert c.post("/api/resolve", json={"passage_id": p1, "dimension": "posture"}).status_code == 422
     assert c.get("/api/item?index=x").status_code == 400
+    for index in ("abc", [1], 1.5, True, -1):  # checked before the gold label is written, not after
+        r = c.post("/api/resolve", json={"passage_id": p1, "dimension": "posture", "value": "neutral",
+                                         "index": index})
+        assert r.status_code == 400 and "'index'" in r.json()["error"]
     assert c.get("/static/%2e%2e/adjudication.py").status_code == 404
     assert gold(proj, p1, "posture") is None
 

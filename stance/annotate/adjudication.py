@@ -58,8 +58,11 @@ class Adjudication:
     def resolve(self, data: dict[str, Any]) -> dict[str, Any]:
         pid, dim, value = data.get("passage_id"), data.get("dimension"), data.get("value")
         note = data.get("note") or ""
+        index = data.get("index") or 0
         if not isinstance(pid, str) or not isinstance(dim, str):
             raise HTTPException(400, "'passage_id' and 'dimension' must be strings")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 1_000_000:
+            raise HTTPException(400, f"'index' must be a non-negative integer, got {str(index)[:20]!r}")
         if not isinstance(note, str) or len(note) > MAX_NOTE:
             raise HTTPException(400, f"'note' must be a string of at most {MAX_NOTE} characters")
         if value in (None, "", []):
@@ -67,7 +70,7 @@ class Adjudication:
         if not store.passage_exists(self.project.conn, pid):
             raise HTTPException(404, f"unknown passage id {pid[:100]!r}")
         gold_id = agreement.resolve(self.project, pid, dim, value, self.adjudicator, note)
-        return {"saved": True, "gold_id": gold_id, **self.item(int(data.get("index") or 0))}
+        return {"saved": True, "gold_id": gold_id, **self.item(index)}
 
 
 def create_adjudication_app(project_path: str | Path, adjudicator: str, auth: bool = True,
