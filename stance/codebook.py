@@ -61,7 +61,7 @@ class Dimension:
             if v.name == name:
                 return v
         raise LabelError(
-            f"unknown value {name!r} for dimension {self.name!r}; valid: {', '.join(self.value_names)}"
+            f"unknown value {_shown(name)} for dimension {self.name!r}; valid: {', '.join(self.value_names)}"
         )
 
 
@@ -88,27 +88,37 @@ class Codebook:
             if d.name == name:
                 return d
         raise LabelError(
-            f"unknown dimension {name!r}; valid: {', '.join(self.dimension_names)}"
+            f"unknown dimension {_shown(name)}; valid: {', '.join(self.dimension_names)}"
         )
 
     def validate_label(self, dimension: str, value: str | list[str]) -> str | list[str]:
         """Check one label against the codebook and return it normalised.
 
-        Multi-valued dimensions take a list (or a ';'-separated string) and return a sorted list.
+        Single-valued dimensions take a string; multi-valued ones a list of strings (or a ';'-separated
+        string) and return a sorted list. Any other type (a number, a boolean, null, an object, a
+        nested list) is refused here, so that every entry point refuses it the same way.
         """
+        if not isinstance(dimension, str):
+            raise LabelError(f"a dimension name must be a string, got {_shown(dimension)}; "
+                             f"valid: {', '.join(self.dimension_names)}")
         dim = self.dimension(dimension)
         if dim.multi:
-            items = value.split(";") if isinstance(value, str) else list(value)
-            items = sorted({i.strip() for i in items if i and i.strip()})
+            if isinstance(value, str):
+                items = value.split(";")
+            elif isinstance(value, (list, tuple)) and all(isinstance(i, str) for i in value):
+                items = value
+            else:
+                raise LabelError(f"dimension {dim.name!r} takes a list of value names, got {_shown(value)}; "
+                                 f"valid: {', '.join(dim.value_names)}")
+            items = sorted({i.strip() for i in items if i.strip()})
             if not items:
                 raise LabelError(f"empty value for multi-valued dimension {dim.name!r}")
             for item in items:
                 dim.value(item)
             return items
         if not isinstance(value, str):
-            raise LabelError(
-                f"dimension {dim.name!r} takes one value, got {value!r}"
-            )
+            raise LabelError(f"dimension {dim.name!r} takes one value name, got {_shown(value)}; "
+                             f"valid: {', '.join(dim.value_names)}")
         dim.value(value)
         return value
 
@@ -145,6 +155,12 @@ class Codebook:
             out["composition"] = {"dimension": self.composition.dimension,
                                   **({"split": self.composition.split} if self.composition.split else {})}
         return out
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """A value for an error message: its repr, cut short (hostile input can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def default_codebook_path(version: str | None = None) -> Path:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import counts
 from hypothesis import strategies as st
 
+from stance.checks import NAME_RE
 from stance.cli import main
 from stance.codebook import load_codebook
 from stance.errors import InputError
@@ -70,13 +71,13 @@ def test_round_trip_keeps_labels_annotators_versions_notes(labelled, tmp_path, f
     path = tmp_path / f"labels.{fmt}"
     assert export_labels(labelled, path, fmt) == 5
     fresh = new_project(tmp_path / "fresh")
-    result = import_labels(fresh, path, fmt)
+    result = import_labels(fresh, path, fmt, partial=True)
     assert (result.annotations, result.gold, result.unchanged, result.skipped) == (5, 0, 0, [])
     assert state(fresh) == state(labelled)
     assert set(fresh.current_annotations().source) == {"import"}
     # importing the same file again adds nothing
     before = counts(fresh)
-    assert import_labels(fresh, path, fmt).unchanged == 5 and counts(fresh) == before
+    assert import_labels(fresh, path, fmt, partial=True).unchanged == 5 and counts(fresh) == before
     # and the file keeps the markup as text
     assert MARKUP in path.read_text(encoding="utf-8") or json.dumps(MARKUP)[1:-1] in path.read_text(encoding="utf-8")
 
@@ -89,13 +90,13 @@ def test_round_trip_as_gold(labelled, tmp_path, fmt):
                           decided_by="lead", note="decided")
     assert export_labels(labelled, path, fmt, gold=True) == 2
     fresh = new_project(tmp_path / "fresh")
-    result = import_labels(fresh, path, fmt, as_gold=True)
+    result = import_labels(fresh, path, fmt, as_gold=True, partial=True)
     assert (result.annotations, result.gold) == (2, 3)
     cols = ["passage_id", "posture", "topic"]
     assert fresh.gold_frame()[cols].equals(labelled.gold_frame()[cols])
     methods = {tuple(r) for r in fresh.conn.execute("SELECT method, decided_by FROM gold_labels")}
     assert methods == {("imported", "lead")}
-    assert import_labels(fresh, path, fmt, as_gold=True).gold == 0  # idempotent
+    assert import_labels(fresh, path, fmt, as_gold=True, partial=True).gold == 0  # idempotent
 
 
 def test_parquet_export_has_the_flat_columns(labelled, tmp_path):
@@ -163,7 +164,7 @@ def second_line(fmt: str, path: Path) -> str:
 def test_native_file_matched_by_text_with_markup_kept(project, tmp_path, fmt):
     project.add_documents(documents())
     path = native(fmt, tmp_path / f"in.{fmt}", rows())
-    result = import_labels(project, path, fmt)
+    result = import_labels(project, path, fmt, partial=True)
     assert result.annotations == 3
     labels = project.current_annotations("carol").merge(project.passages_frame(), on="passage_id")
     by_text = dict(zip(labels.text, labels["labels"], strict=True))
@@ -174,7 +175,7 @@ def test_native_file_matched_by_text_with_markup_kept(project, tmp_path, fmt):
 @pytest.mark.parametrize("fmt", IMPORT_FORMATS)
 def test_annotator_option_names_every_label(project, tmp_path, fmt):
     project.add_documents(documents())
-    import_labels(project, native(fmt, tmp_path / f"in.{fmt}", rows()), fmt, annotator="dave")
+    import_labels(project, native(fmt, tmp_path / f"in.{fmt}", rows()), fmt, annotator="dave", partial=True)
     assert set(project.current_annotations().annotator) == {"dave"}
 
 
@@ -198,7 +199,7 @@ def test_bad_record_names_file_line_and_imports_nothing(project, tmp_path, fmt, 
     kwargs, message = BAD[case]
     path = native(fmt, tmp_path / f"bad.{fmt}", rows(**kwargs))
     with pytest.raises(InputError, match=rf"{path}: {second_line(fmt, path)}: {message}"):
-        import_labels(project, path, fmt)
+        import_labels(project, path, fmt, partial=True)
     assert counts(project) == before
 
 
@@ -206,7 +207,7 @@ def test_bad_record_names_file_line_and_imports_nothing(project, tmp_path, fmt, 
 def test_skip_unknown_imports_the_rest(project, tmp_path, fmt):
     project.add_documents(documents())
     path = native(fmt, tmp_path / f"in.{fmt}", rows(second_text="Never ingested."))
-    result = import_labels(project, path, fmt, skip_unknown=True)
+    result = import_labels(project, path, fmt, skip_unknown=True, partial=True)
     assert result.annotations == 2 and len(result.skipped) == 1
     assert "is not in the project" in result.skipped[0][1]
 
@@ -235,7 +236,7 @@ def test_unreadable_files_give_a_clear_error(project, tmp_path, fmt, case):
     path = tmp_path / f"in.{fmt}"
     path.write_bytes(data)
     with pytest.raises(InputError, match=rf"{path}: {message}"):
-        import_labels(project, path, fmt)
+        import_labels(project, path, fmt, partial=True)
     assert counts(project) == before
 
 
@@ -266,7 +267,7 @@ def test_format_specific_mistakes(project, tmp_path):
         path = tmp_path / f"case.{fmt}"
         path.write_text(content, encoding="utf-8")
         with pytest.raises(InputError, match=message):
-            import_labels(project, path, fmt)
+            import_labels(project, path, fmt, partial=True)
     assert counts(project) == before
 
 
@@ -282,7 +283,7 @@ def test_labelstudio_numeric_user_and_cancelled_annotations(project, tmp_path):
         {"data": {"text": "unannotated task"}, "annotations": []}]
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
-    result = import_labels(project, path, "labelstudio")
+    result = import_labels(project, path, "labelstudio", partial=True)
     assert result.annotations == 1 and "cancelled" in result.skipped[0][1]
     row = project.current_annotations().iloc[0]
     assert (row.annotator, row.note, row["labels"]) == ("labelstudio-user-3", "P2", {"posture": "restraint"})
@@ -294,7 +295,7 @@ def test_ambiguous_text_needs_an_id(project, tmp_path):
                                          "other.txt", {"outlet": "Other"})])
     path = native("jsonl", tmp_path / "in.jsonl", rows()[:1])
     with pytest.raises(InputError, match=r"line 1: the text matches 2 passages \(p\w+, p\w+\); add a passage_id"):
-        import_labels(project, path, "jsonl")
+        import_labels(project, path, "jsonl", partial=True)
 
 
 def test_labelstudio_config_lists_every_value(project):
@@ -314,14 +315,16 @@ def test_import_and_export_commands(labelled, tmp_path):
     assert result.exit_code == 0 and '<Choices name="posture"' in config.read_text(encoding="utf-8")
     fresh = new_project(tmp_path / "fresh")
     result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv",
-                                  "--as-gold"])
+                                  "--as-gold", "--partial"])
     assert result.exit_code == 1 and counts(fresh)[2:4] == (0, 0)
     assert (f"{out}: line 4: --as-gold, but passage {labelled.passages_frame().passage_id[0]} has posture "
             "'restraint' from alice (line 2) and 'neutral' from bob") in result.output
-    result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv"])
+    result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv",
+                                  "--partial"])
     assert result.exit_code == 0, result.output
     assert f"Imported 5 annotations from {out}." in result.output
-    result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv"])
+    result = runner.invoke(main, ["import-labels", str(out), "--project", str(fresh.path), "--format", "csv",
+                                  "--partial"])
     assert "Imported 0 annotations, 5 already in the project" in result.output
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"text": "nowhere", "annotator": "a", "posture": "hawk"}) + "\n", encoding="utf-8")
@@ -333,7 +336,7 @@ def test_import_and_export_commands(labelled, tmp_path):
     assert result.exit_code == 1 and "is not a project" in result.output
 
 
-# -- any note, any annotator name, any labels: the round trip holds ---------------------------------
+# -- any note, any valid annotator name, any labels: the round trip holds ---------------------------
 
 def _label_sets():
     codebook = load_codebook()
@@ -346,13 +349,14 @@ def _label_sets():
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-_records = st.lists(st.tuples(st.integers(0, 3), _text.map(str.strip).filter(bool), _text, _label_sets()),
+_names = st.from_regex(NAME_RE, fullmatch=True)  # names are checked: no markup, newlines or megabytes
+_records = st.lists(st.tuples(st.integers(0, 3), _names, _text, _label_sets()),
                     min_size=1, max_size=4)
 
 
 @pytest.mark.parametrize("fmt", IMPORT_FORMATS)
 def test_round_trip_property(tmp_path, fmt):
-    """Notes and names with any characters (quotes, commas, newlines, NUL, RTL), any label sets."""
+    """Notes with any characters (quotes, commas, newlines, NUL, RTL), any valid names, any label sets."""
     source, fresh = new_project(tmp_path / "a"), new_project(tmp_path / "b")
     ids = source.passages_frame().passage_id.tolist()
     path = tmp_path / f"labels.{fmt}"
@@ -366,7 +370,7 @@ def test_round_trip_property(tmp_path, fmt):
         for n, (i, who, note, labels) in enumerate(records):
             source.add_annotation(ids[i], who, labels, note=note, created_at=f"2024-01-01T00:00:{n:02d}+00:00")
         export_labels(source, path, fmt)
-        import_labels(fresh, path, fmt)
+        import_labels(fresh, path, fmt, partial=True)
         assert state(fresh) == state(source)
 
     check()

@@ -9,29 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import re
 import secrets
 
 from .. import store
-from ..errors import InputError
+from ..checks import check_name
 from ..store import Project
-
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
 
 def hash_token(token: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def check_name(name: str) -> str:
-    """Annotator names become labels' authors: keep them short and plain."""
-    if not NAME_RE.match(name or ""):
-        raise InputError(
-            f"invalid annotator name {name!r}: use 1-64 letters, digits, '_', '.', '@' or '-',"
-            " starting with a letter or digit"
-        )
-    return name
 
 
 def ensure_annotator(project: Project, name: str, new_token: bool = False) -> str | None:

@@ -8,7 +8,6 @@ JSON; a browser post from another origin is refused.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import StanceError
+from .. import checks
+from ..errors import InputError, StanceError
 from ..store import Project
 from .auth import annotator_for_token, is_loopback
 
@@ -143,9 +143,9 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise HTTPException(415, "send the body as JSON (Content-Type: application/json)")
     raw = await request.body()
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"malformed JSON: {exc}") from None
+        data = checks.loads(raw, "malformed JSON body")  # malformed or too deeply nested: 400, never a 500
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
     if not isinstance(data, dict):
         raise HTTPException(400, "the JSON body must be an object")
     return data

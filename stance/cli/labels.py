@@ -128,8 +128,10 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
 @click.option("--as-gold", is_flag=True, help="Also record the labels as gold (method 'imported').")
 @click.option("--skip-unknown", is_flag=True, help="Skip labels of passages that are not in the project "
               "(and list them) instead of importing nothing.")
+@click.option("--partial", is_flag=True, help="Accept records that label only some of the codebook's "
+              "dimensions (by default a record missing a dimension is refused, naming its line).")
 def import_labels_command(file: str, project_path: str, fmt: str, annotator: str | None, as_gold: bool,
-                          skip_unknown: bool) -> None:
+                          skip_unknown: bool, partial: bool) -> None:
     """Import labels made elsewhere (Label Studio, doccano, a spreadsheet) as annotations.
 
     Passages are found by passage_id, else by their exact text; every value is checked against the
@@ -143,7 +145,8 @@ def import_labels_command(file: str, project_path: str, fmt: str, annotator: str
       stance import-labels gold.jsonl --project myproject --format jsonl --as-gold
     """
     project = Project.open(project_path)
-    result = import_labels(project, file, fmt, annotator=annotator, as_gold=as_gold, skip_unknown=skip_unknown)
+    result = import_labels(project, file, fmt, annotator=annotator, as_gold=as_gold, skip_unknown=skip_unknown,
+                           partial=partial)
     parts = [f"Imported {result.annotations} annotations"]
     if as_gold:
         parts.append(f"{result.gold} gold labels")

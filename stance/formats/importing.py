@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import store
+from ..checks import check_name
 from ..errors import InputError, LabelError
 from ..ingest import MAX_TEXT_BYTES
 from .readers import read_labels
@@ -79,12 +80,13 @@ def _check_time(rec: LabelRecord) -> None:
 
 
 def import_labels(project: Project, path: str | Path, fmt: str, annotator: str | None = None,
-                  as_gold: bool = False, skip_unknown: bool = False) -> ImportResult:
+                  as_gold: bool = False, skip_unknown: bool = False, partial: bool = False) -> ImportResult:
     """Import a label file as annotations (source "import"), and also as gold with `as_gold`.
 
     `annotator` names the annotator of every record (default: the name in the file). Passages are
     matched by passage_id, else by exact text; an unknown passage is an error naming the line unless
-    `skip_unknown`. Re-importing the same file adds nothing. One transaction: a bad file imports nothing.
+    `skip_unknown`. A record must label every dimension of the codebook unless `partial` (a dimension
+    left out by mistake would otherwise pass unseen). Re-importing the same file adds nothing. One transaction: a bad file imports nothing.
     """
     codebook = project.codebook
     records = read_labels(path, fmt, codebook)
@@ -99,10 +101,15 @@ def import_labels(project: Project, path: str | Path, fmt: str, annotator: str |
             result.skipped.append((rec.where, rec.note or "no labels"))
             continue
         labels = _clean_labels(rec, codebook)
+        missing = [d for d in codebook.dimension_names if d not in labels]
+        if missing and not partial:
+            raise InputError(f"{rec.where}: no value for {', '.join(missing)}; label every dimension, or pass "
+                             "--partial to import labels of some dimensions only")
         _check_time(rec)
         who = (annotator or rec.annotator or "").strip()
         if not who:
             raise InputError(f"{rec.where}: no annotator in the file; name one with --annotator NAME")
+        check_name(who, rec.where)
         pid = _match(rec, known, by_text)
         if pid is None and not rec.passage_id and not rec.text:
             raise InputError(f"{rec.where}: no passage_id or text to find the passage by")

@@ -3,14 +3,17 @@ of every record (passages not yet matched, values not yet checked: see `importin
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import checks
 from ..errors import InputError
 from ..ingest import check_fields, csv_records, parse_json_object
-from .records import IMPORT_FORMATS, NOTE_NAME, LabelRecord
+from ..spreadsheet import restore_cell
+from .records import DOCUMENT_FIELDS, FIELDS, IMPORT_FORMATS, NOTE_NAME, LabelRecord
 
 if TYPE_CHECKING:
     from ..codebook import Codebook
@@ -47,16 +50,19 @@ def _common(row: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _read_jsonl(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
-    records = []
+    records, rows = [], []
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+0085, U+2028 are text
         if not line.strip():
             continue
         where = f"{source}: line {number}"
         row = parse_json_object(line, where)
+        rows.append((where, row))
         records.append(LabelRecord(labels={d: row[d] for d in codebook.dimension_names
                                            if row.get(d) not in (None, "", [])},
                                    note=_str(row, "note", where) or "", **_common(row, where)))
     _check_dimension_columns(records, source, codebook)
+    for where, row in rows:
+        _check_field_names(row, where, codebook)
     return records
 
 
@@ -69,12 +75,25 @@ def _read_csv(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
     if not dims:
         raise InputError(f"{source}: no label columns; expected one or more of: "
                          f"{', '.join(codebook.dimension_names)} (columns are: {', '.join(header)})")
+    _check_field_names(header, f"{source}: line 1", codebook)
     records = []
     for where, values in rows:
-        row = check_fields(where, values, header)
+        row = {k: restore_cell(v) for k, v in check_fields(where, values, header).items()}  # see spreadsheet.py
         records.append(LabelRecord(labels={d: row[d] for d in dims if row[d].strip()},
                                    note=row.get("note", ""), **_common(row, where)))
     return records
+
+
+def _check_field_names(names: Iterable[str], where: str, codebook: Codebook) -> None:
+    """Refuse a field the format does not have (a misspelled dimension would otherwise be dropped unseen)."""
+    known = {*FIELDS, *DOCUMENT_FIELDS, "method", *codebook.dimension_names}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        hints = [f"{n!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(n, sorted(known), 1))
+                 else repr(n) for n in unknown]
+        raise InputError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(hints)[:300]}; "
+                         f"fields are the codebook's dimensions ({', '.join(codebook.dimension_names)}) and "
+                         f"{', '.join(FIELDS)}")
 
 
 def _check_dimension_columns(records: list[LabelRecord], source: str, codebook: Codebook) -> None:
@@ -133,10 +152,7 @@ def _array_lines(text: str) -> list[int]:
 
 
 def _read_labelstudio(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
-    try:
-        tasks = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: line {exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    tasks = checks.loads(text, source, max_depth=checks.MAX_DEPTH + 2)  # the list and task wrap a record
     if isinstance(tasks, dict):
         tasks, lines = [tasks], [1]
     elif isinstance(tasks, list):
@@ -176,6 +192,9 @@ def _labelstudio_result(result: Any, where: str) -> tuple[dict[str, Any], str]:
         if not isinstance(item, dict):
             raise InputError(f"{where}: every result must be an object")
         kind, name, value = item.get("type"), item.get("from_name"), item.get("value") or {}
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: result {str(name)[:60]!r}: 'value' must be an object, got "
+                             f"{type(value).__name__}")
         if kind == "choices":
             choices = value.get("choices")
             if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import store
 from ..errors import InputError
+from ..spreadsheet import safe_cell
 from .records import DOCUMENT_FIELDS, EXPORT_FORMATS, FIELDS, MULTI_SEP, NOTE_NAME, LabelRecord
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _write_csv(records: list[LabelRecord], path: Path, codebook: Codebook) -> No
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for rec in records:
-            writer.writerow(_flat_row(rec, codebook, join_multi=True))
+            writer.writerow({k: safe_cell(v) for k, v in _flat_row(rec, codebook, join_multi=True).items()})
 
 
 def _write_parquet(records: list[LabelRecord], path: Path, codebook: Codebook) -> None:

@@ -7,21 +7,18 @@ parsing, only a seek and a count of newlines.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import checks
 from ..errors import InputError
 from .base import Span, text_lines, utf8_body
 
 
 def parse_json_object(line: str, where: str) -> dict[str, Any]:
     """One JSON Lines line as an object, or an `InputError` naming `where` (file and line)."""
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    row = checks.loads(line, where)  # malformed or nested too deep: InputError naming the line
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(row).__name__}")
     return row

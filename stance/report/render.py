@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import plots
+from ..spreadsheet import safe_frame
 from .context import Summary
 
 TEMPLATE = "report.html.j2"
@@ -108,7 +109,7 @@ def write(summary: Summary, figures: dict[str, object], html: str, out_dir: str 
             charts += plots.save_figure(fig, stem)
     for name, table in summary.tables.items():
         path = out / "tables" / f"{name}.csv"
-        table.to_csv(path, index=False)
+        safe_frame(table).to_csv(path, index=False)  # no cell a spreadsheet would run as a formula
         tables.append(path)
     page = out / "report.html"
     tmp = page.with_suffix(".html.tmp")

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..checks import check_name
 from ..codebook import Codebook, copy_default_codebook, load_codebook
 from ..errors import StoreError
 from . import documents, gold, predictions
@@ -148,6 +149,7 @@ class Project:
     ) -> int:
         """Append one annotator's labels for one passage (validated against the codebook)."""
         cb = self.codebook
+        check_name(annotator)  # names become the authors of labels: no markup, newlines or megabytes
         clean = {dim: cb.validate_label(dim, value) for dim, value in labels.items() if value not in (None, "", [])}
         changed = None
         if suggestion:
@@ -174,6 +176,8 @@ class Project:
     ) -> int:
         """Append a gold label; `method` says how it was reached (unanimous, adjudicated, imported, corpus)."""
         value = self.codebook.validate_label(dimension, value)
+        for name in str(decided_by).replace(";", ",").split(","):  # unanimous gold names every annotator
+            check_name(name.strip())
         row = (passage_id, dimension, json.dumps(value, ensure_ascii=False), method, decided_by,
                codebook_version or self.codebook.version, note or "", created_at or now())
         if conn is None:
