@@ -1,0 +1,210 @@
+"""The real gold corpus (issue 13): US presidential speech passages and UN General Debate passages
+read by two readers against codebook 1.2, in ``corpus/real/``.
+
+US speeches are US government works (public domain) and ship with their text. The UN statements'
+licence is not verified, so they ship as stand-off rows only (statement id, character offsets, the
+sha256 of the passage text) and are resolved at run time against the shared copy of the UN General
+Debate corpus (``$STANCE_SHARED/corpora/un-general-debate/speeches.jsonl``, default ``../shared`` beside
+the checkout). Without it the UN part is left out with a one-line reason; nothing is downloaded.
+A passage whose text no longer matches its offsets and hash is an error, never a silent substitute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import corpus_dir
+from .errors import InputError
+from .ingest import Document, make_document
+
+DIMENSIONS = ("posture", "intervention", "role", "voice", "topic")
+UN_RELATIVE = Path("corpora") / "un-general-debate" / "speeches.jsonl"
+US_META = ("title", "date", "author", "president", "outlet", "source")
+UN_META = ("title", "date", "author", "speaker_post", "country", "country_iso3", "session", "year", "outlet",
+           "source")
+
+
+@dataclass
+class RealPassage:
+    """One sampled real passage: where it is, its text (resolved), and its gold labels if decided."""
+
+    passage_id: str
+    corpus: str  # "us" or "un"
+    doc_key: str  # US speech key or UN statement id (e.g. ARG_48_1993)
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    labels: dict[str, Any] | None = None  # gold on every dimension, else None
+    method: str = ""  # how gold was reached: agreed (unanimous) | adjudicated | single
+    decided_by: str = ""
+    rule: str = ""
+    codebook_version: str = ""
+
+
+@dataclass
+class RealCorpus:
+    documents: list[Document]
+    passages: list[RealPassage]
+    annotations: list[dict[str, Any]]  # every reader label, as in annotations.jsonl (UN ones only when resolved)
+    skipped: list[str] = field(default_factory=list)  # one-line reasons for parts left out
+
+
+def real_dir(root: Path | None = None) -> Path:
+    """corpus/real/ of the embedded corpus (or of `root`, a corpus folder)."""
+    return (root or corpus_dir()) / "real"
+
+
+def shared_dir() -> Path:
+    """Where the shared corpora are: $STANCE_SHARED, else ``shared`` beside the checkout."""
+    env = os.environ.get("STANCE_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """A JSON Lines file as dicts; a bad line is an InputError naming the file and line."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
+    return rows
+
+
+def _normalise_newlines(text: str) -> str:
+    # what ingest does to every document's text (stance.ingest), so offsets and ids agree with a project
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _passage(row: dict[str, Any], corpus: str, doc: Document, text: str, where: str) -> RealPassage:
+    """Tie a passage row to the passage the toolkit cuts from its document (same id, offsets and text)."""
+    cut = {p.id: p for p in doc.passages}.get(row["passage_id"])
+    if cut is None or (cut.start, cut.end, cut.text) != (row["start"], row["end"], text):
+        raise InputError(f"{where}: passage {row['passage_id']} is not the passage the toolkit cuts at "
+                         f"[{row['start']}:{row['end']}] of {doc.meta.get('external_id')}")
+    gold = all(d in row for d in DIMENSIONS)
+    return RealPassage(
+        passage_id=row["passage_id"], corpus=corpus, doc_key=str(doc.meta.get("external_id")), doc_id=doc.id,
+        start=row["start"], end=row["end"], text=text, labels={d: row[d] for d in DIMENSIONS} if gold else None,
+        method=row.get("gold_method", ""), decided_by=row.get("decided_by", ""), rule=row.get("rule", ""),
+        codebook_version=str(row.get("codebook_version", "")),
+    )
+
+
+def _us_part(folder: Path) -> tuple[list[Document], list[RealPassage]]:
+    docs: dict[str, Document] = {}
+    for row in read_rows(folder / "us_documents.jsonl"):
+        meta = {k: row.get(k) for k in US_META}
+        meta.update(corpus="us", external_id=row["doc_key"])
+        docs[row["doc_key"]] = make_document(row["text"], "corpus/real/us_documents.jsonl", meta)
+    passages = []
+    path = folder / "us_passages.jsonl"
+    for number, row in enumerate(read_rows(path), start=1):
+        where = f"{path}: line {number}"
+        doc = docs.get(row["doc_key"])
+        if doc is None:
+            raise InputError(f"{where}: unknown doc_key {row['doc_key']!r}")
+        text = doc.text[row["start"]:row["end"]]
+        if text != row["text"] or sha256(text) != row["sha256"]:
+            raise InputError(f"{where}: the text at [{row['start']}:{row['end']}] of {row['doc_key']} does not "
+                             "match the passage's text and sha256")
+        passages.append(_passage(row, "us", doc, text, where))
+    return list(docs.values()), passages
+
+
+def _un_part(folder: Path, source: Path) -> tuple[list[Document], list[RealPassage]]:
+    meta_rows = {r["statement_id"]: r for r in read_rows(folder / "un_statements.jsonl")}
+    raw: dict[str, str] = {}
+    with source.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record.get("id") in meta_rows:
+                raw[record["id"]] = record["text"]
+    missing = sorted(set(meta_rows) - set(raw))
+    if missing:
+        raise InputError(f"{source}: {len(missing)} statements of the real corpus are missing "
+                         f"(first: {missing[0]}); the shared copy changed")
+    docs = {}
+    for key, row in meta_rows.items():
+        meta = {k: row.get(k) for k in UN_META}
+        meta.update(corpus="un", external_id=key)
+        docs[key] = make_document(_normalise_newlines(raw[key]), f"{source}:{key}", meta)
+    passages = []
+    path = folder / "un_standoff.jsonl"
+    for number, row in enumerate(read_rows(path), start=1):
+        where = f"{path}: line {number}"
+        key = row["statement_id"]
+        if key not in docs:
+            raise InputError(f"{where}: unknown statement_id {key!r}")
+        # Offsets index the text exactly as stored in the shared file; ingest turns "\r" into "\n".
+        text = raw[key][row["start"]:row["end"]].replace("\r", "\n")
+        if sha256(text) != row["sha256"]:
+            raise InputError(f"{where}: the text of {key} at [{row['start']}:{row['end']}] does not match its "
+                             f"sha256; the shared copy {source} changed")
+        passages.append(_passage(row, "un", docs[key], text, where))
+    return list(docs.values()), passages
+
+
+def load_real(root: Path | None = None, shared: Path | None = None) -> RealCorpus:
+    """Read corpus/real/: the US part always, the UN part when the shared UN corpus is found."""
+    folder = real_dir(root)
+    if not (folder / "us_passages.jsonl").exists():
+        raise InputError(f"the real corpus is missing ({folder}/us_passages.jsonl); reinstall policy-stance")
+    docs, passages = _us_part(folder)
+    skipped = []
+    source = (shared or shared_dir()) / UN_RELATIVE
+    if source.exists():
+        un_docs, un_passages = _un_part(folder, source)
+        docs, passages = docs + un_docs, passages + un_passages
+    else:
+        skipped.append(f"UN General Debate passages left out: {source} not found (set STANCE_SHARED to the "
+                       "folder holding corpora/un-general-debate)")
+    present = {p.passage_id for p in passages}
+    annotations = [a for a in read_rows(folder / "annotations.jsonl") if a["passage_id"] in present]
+    return RealCorpus(docs, passages, annotations, skipped)
+
+
+def load_real_into(project: Any, root: Path | None = None, shared: Path | None = None,
+                   corpus: RealCorpus | None = None) -> tuple[RealCorpus, int]:
+    """Add the real corpus to a project in one transaction: its documents, every reader's label (as
+    that reader's annotation, with its recorded time and codebook version) and the gold labels (with
+    the method, decider and rule recorded). Returns the corpus read and the passages given gold."""
+    from .store import gold_passages
+
+    real = corpus or load_real(root, shared)
+    current = project.current_annotations()
+    labelled = set(zip(current["passage_id"], current["annotator"], strict=True))
+    with project.transaction() as conn:
+        project.add_documents(real.documents, conn)
+        for a in real.annotations:
+            if (a["passage_id"], a["annotator"]) in labelled:
+                continue
+            project.add_annotation(a["passage_id"], a["annotator"], {d: a.get(d) for d in DIMENSIONS},
+                                   note=a.get("note", ""), source="corpus", conn=conn,
+                                   created_at=a["created_at"], codebook_version=a["codebook_version"])
+        existing = gold_passages(conn)
+        count = 0
+        for p in _gold(real.passages):
+            if p.passage_id in existing:
+                continue
+            for dim, value in p.labels.items():
+                project.add_gold(p.passage_id, dim, value, method=p.method, decided_by=p.decided_by, note=p.rule,
+                                 conn=conn, codebook_version=p.codebook_version or None)
+            count += 1
+    return real, count
+
+
+def _gold(passages: Iterable[RealPassage]) -> list[RealPassage]:
+    return [p for p in passages if p.labels is not None]
