@@ -175,6 +175,7 @@ def test_save_and_load_keep_the_featurizer_without_its_caches(env, tmp_path):
     assert model.vectorizer_.transformer_list[1][1]._cache_char[1]
     path = tmp_path / "m.skops"
     save_model(model, path)
+    assert_identical(model.transform(texts), expected)  # saving leaves the model in memory whole
     loaded = load_model(path)
     for _, part in loaded.vectorizer_.transformer_list:
         assert type(part) is CachedTfidfVectorizer

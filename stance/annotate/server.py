@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import uvicorn
-from starlette.types import ASGIApp
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .auth import is_loopback
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 def check_bind(host: str, auth: bool) -> None:
@@ -22,6 +24,8 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8765, auth: bool = 
           log_level: str = "warning") -> None:
     """Run `app` until interrupted (Ctrl-C). Blocks."""
     check_bind(host, auth)
+    import uvicorn  # imported when a server starts, so that `stance --help` stays light
+
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
                             timeout_graceful_shutdown=3, server_header=False)
     uvicorn.Server(config).run()

@@ -68,10 +68,30 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         return self.tokenizer is None and self.token_pattern == DEFAULT_TOKEN_PATTERN
 
     def __getstate__(self):
-        state = super().__getstate__()
+        """State without the caches, and the vocabulary as one string and an array of term lengths:
+        skops writes a dict entry by entry (a node per term, about 0.1 ms each to load), and a
+        numpy string array would drop trailing NUL characters, so neither keeps loading fast and exact."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ gives the live __dict__
         for key in [k for k in state if k.startswith("_cache")]:
             del state[key]
+        vocabulary = state.pop("vocabulary_", None)
+        if vocabulary is not None:
+            terms = sorted(vocabulary, key=vocabulary.__getitem__)
+            if [vocabulary[t] for t in terms] != list(range(len(terms))):
+                state["vocabulary_"] = vocabulary  # not 0..n-1 (never from fit): kept as it is
+            else:
+                state["vocabulary_text_"] = "".join(terms)
+                state["vocabulary_lengths_"] = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         return state
+
+    def __setstate__(self, state):
+        text = state.pop("vocabulary_text_", None)
+        lengths = state.pop("vocabulary_lengths_", None)
+        if text is not None and lengths is not None:
+            ends = np.cumsum(lengths).tolist()
+            starts = [0, *ends[:-1]]
+            state["vocabulary_"] = {text[a:b]: i for i, (a, b) in enumerate(zip(starts, ends, strict=True))}
+        super().__setstate__(state)
 
     # -- char_wb ---------------------------------------------------------------------------------
     def _char_wb_counts(self, docs) -> sp.csr_matrix:

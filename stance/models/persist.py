@@ -1,7 +1,8 @@
 """Save and load models safely with skops: loading never runs code from the file.
 
-`load_model` trusts scikit-learn/numpy types that skops trusts by default plus this package's own
-model classes (`TRUSTED_TYPES`), and refuses a file that holds any other type. A model card
+`load_model` trusts the numpy/scipy types that skops trusts by default, the scikit-learn estimators
+of the modules the toolkit's models are built from (`SKLEARN_MODULES`) and this package's own model
+classes (`TRUSTED_TYPES`), and refuses a file that holds any other type. A model card
 (JSON + Markdown) is written beside every model file; it records the file's SHA-256, and a file
 whose hash no longer matches its card is refused as modified.
 """
@@ -9,8 +10,11 @@ whose hash no longer matches its card is refused as modified.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import json
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -32,6 +36,11 @@ TRUSTED_TYPES = [
     "stance.models.fast_tfidf.CachedTfidfVectorizer",
 ]
 
+# The scikit-learn estimators skops trusts when policy-stance imports it: those of the modules its
+# models are made of (TF-IDF, FeatureUnion, LinearSVC, LogisticRegression), not every estimator.
+SKLEARN_MODULES = ("sklearn.feature_extraction.text", "sklearn.pipeline", "sklearn.svm", "sklearn.linear_model",
+                   "sklearn.preprocessing")
+
 
 class CodebookVersionWarning(UserWarning):
     """A model is used with a codebook version other than the one it was trained under."""
@@ -43,7 +52,7 @@ def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
     Files are written to a temporary name and moved into place, so an interrupted save never leaves
     a half-written model that looks whole.
     """
-    import skops.io as sio
+    sio = skops_io()
 
     if not isinstance(model, StanceModel) or not hasattr(model, "heads_"):
         raise ModelError("only a trained StanceModel can be saved")
@@ -71,7 +80,7 @@ def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceMode
 
     With `codebook`, warn (CodebookVersionWarning) when the model was trained under another version.
     """
-    import skops.io as sio
+    sio = skops_io()
 
     path = Path(path)
     if not path.is_file():
@@ -111,6 +120,43 @@ def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceMode
     if codebook is not None:
         check_codebook(model, codebook, source=str(path))
     return model
+
+
+def skops_io():
+    """`skops.io`, imported without its walk over all of scikit-learn.
+
+    On import, skops lists the estimators it trusts with scikit-learn's `all_estimators()`, which
+    imports every scikit-learn module and with them pytest, Dask and (where installed) torch: about
+    1.4 s and 440 modules before the first passage is scored. While skops is imported here it gets
+    the estimators of `SKLEARN_MODULES` instead, which is also a stricter trust list. If something
+    else imported skops first, its own (longer) list stands; loading still refuses unknown types.
+    """
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    import sklearn.utils
+
+    everything = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = _toolkit_estimators
+    try:
+        import skops.io
+    finally:
+        sklearn.utils.all_estimators = everything
+    return skops.io
+
+
+def _toolkit_estimators(type_filter=None) -> list[tuple[str, type]]:
+    """`all_estimators()` restricted to `SKLEARN_MODULES` (public, concrete estimator classes)."""
+    from sklearn.base import BaseEstimator
+
+    found: dict[str, type] = {}
+    for name in SKLEARN_MODULES:
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", dir(module)):
+            obj = getattr(module, attr, None)
+            if (inspect.isclass(obj) and issubclass(obj, BaseEstimator) and not attr.startswith("_")
+                    and not inspect.isabstract(obj)):
+                found[attr] = obj
+    return sorted(found.items())
 
 
 def check_codebook(model: StanceModel, codebook: Codebook, source: str = "model") -> None:
