@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .corpus import corpus_dir
 from .errors import InputError
 from .ingest import Document, make_document
@@ -42,10 +44,11 @@ class RealPassage:
     end: int
     text: str
     labels: dict[str, Any] | None = None  # gold on every dimension, else None
-    method: str = ""  # how gold was reached: agreed (unanimous) | adjudicated | single
+    method: str = ""  # how gold was reached: unanimous | adjudicated (on any dimension) | single
     decided_by: str = ""
-    rule: str = ""
+    rule: str = ""  # the codebook rule(s) that settled adjudicated dimensions
     codebook_version: str = ""
+    gold: dict[str, dict[str, str]] = field(default_factory=dict)  # {dimension: method, decided_by, note, created_at}
 
 
 @dataclass
@@ -99,7 +102,7 @@ def _passage(row: dict[str, Any], corpus: str, doc: Document, text: str, where: 
         passage_id=row["passage_id"], corpus=corpus, doc_key=str(doc.meta.get("external_id")), doc_id=doc.id,
         start=row["start"], end=row["end"], text=text, labels={d: row[d] for d in DIMENSIONS} if gold else None,
         method=row.get("gold_method", ""), decided_by=row.get("decided_by", ""), rule=row.get("rule", ""),
-        codebook_version=str(row.get("codebook_version", "")),
+        codebook_version=str(row.get("codebook_version", "")), gold=row.get("gold", {}),
     )
 
 
@@ -200,11 +203,35 @@ def load_real_into(project: Any, root: Path | None = None, shared: Path | None =
             if p.passage_id in existing:
                 continue
             for dim, value in p.labels.items():
-                project.add_gold(p.passage_id, dim, value, method=p.method, decided_by=p.decided_by, note=p.rule,
-                                 conn=conn, codebook_version=p.codebook_version or None)
+                how = p.gold.get(dim, {})
+                project.add_gold(p.passage_id, dim, value, method=how.get("method") or p.method,
+                                 decided_by=how.get("decided_by") or p.decided_by, note=how.get("note", p.rule),
+                                 conn=conn, created_at=how.get("created_at"),
+                                 codebook_version=p.codebook_version or None)
             count += 1
     return real, count
 
 
 def _gold(passages: Iterable[RealPassage]) -> list[RealPassage]:
     return [p for p in passages if p.labels is not None]
+
+
+def gold_counts(root: Path | None = None, codebook: Any = None) -> pd.DataFrame:
+    """Gold label counts per dimension and value (codebook order) for each source: US speeches, UN
+    statements and both. Read from the stored rows (no UN text needed), for the data card."""
+    from .codebook import load_codebook
+
+    cb = codebook or load_codebook()
+    folder = real_dir(root)
+    parts = {"us": read_rows(folder / "us_passages.jsonl"), "un": read_rows(folder / "un_standoff.jsonl")}
+    rows = []
+    for dim in cb.dimensions:
+        for value in dim.value_names:
+            n = {src: sum(_has(r.get(dim.name), value) for r in part) for src, part in parts.items()}
+            rows.append({"dimension": dim.name, "value": value, "us speeches": n["us"], "un statements": n["un"],
+                         "total": n["us"] + n["un"]})
+    return pd.DataFrame(rows, columns=["dimension", "value", "us speeches", "un statements", "total"])
+
+
+def _has(label: Any, value: str) -> bool:
+    return value in label if isinstance(label, list) else label == value

@@ -61,7 +61,9 @@ def test_un_part_ships_no_text():
     folder = real_dir()
     for name in ("un_standoff.jsonl", "un_statements.jsonl"):
         for row in read_rows(folder / name):
-            assert "text" not in row and all(len(str(v)) < 200 for v in row.values()), row
+            assert "text" not in row, row
+            # the only long strings are the readers' and adjudicator's notes (gold fields)
+            assert all(len(str(v)) < 200 for k, v in row.items() if k not in ("rule", "gold")), row
     annotations = read_rows(folder / "annotations.jsonl")
     assert all("text" not in a for a in annotations)
 

@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from stance.formats.writers import export_records
-from stance.store import Project, passage_details
+from stance.store import Project, current_gold, passage_details
 
 DIMENSIONS = ("posture", "intervention", "role", "voice", "topic")
 US_DOC_FIELDS = ("doc_key", "title", "date", "president", "author", "outlet", "source")
 UN_DOC_FIELDS = ("title", "date", "author", "speaker_post", "country", "country_iso3", "session", "year",
                  "outlet", "source")
-GOLD_FIELDS = (*DIMENSIONS, "gold_method", "decided_by", "rule", "codebook_version")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -54,15 +53,28 @@ def sha256(text: str) -> str:
 
 
 def gold_rows(project: Project) -> dict[str, dict[str, Any]]:
-    """{passage id: gold fields} of passages with a current gold label on every dimension."""
-    records = export_records(project, gold=True)
+    """{passage id: gold fields} of passages with a current gold label on every dimension.
+
+    gold_method is the passage's way to gold: adjudicated when any dimension was adjudicated, else
+    unanimous (both readers agreed on every dimension) or single (one reader, accepted by an explicit
+    `stance agree --promote-single`); `gold` keeps each dimension's method, decider and note."""
+    by_passage: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in current_gold(project.conn):
+        by_passage.setdefault(row["passage_id"], {})[row["dimension"]] = row
     out = {}
-    for rec in records:
-        if not all(d in rec.labels for d in DIMENSIONS):
+    for pid, rows in by_passage.items():
+        if not all(d in rows for d in DIMENSIONS):
             continue
-        out[rec.passage_id] = {
-            **{d: rec.labels[d] for d in DIMENSIONS}, "gold_method": rec.method, "decided_by": rec.annotator,
-            "rule": rec.note, "codebook_version": rec.codebook_version,
+        methods = {rows[d]["method"] for d in DIMENSIONS}
+        overall = "adjudicated" if "adjudicated" in methods else "/".join(sorted(methods))
+        out[pid] = {
+            **{d: rows[d]["value"] for d in DIMENSIONS}, "gold_method": overall,
+            "decided_by": ",".join(dict.fromkeys(rows[d]["decided_by"] for d in DIMENSIONS)),
+            "rule": " | ".join(f"{d}: {rows[d]['note']}" for d in DIMENSIONS
+                               if rows[d]["method"] == "adjudicated" and rows[d]["note"]),
+            "gold": {d: {"method": rows[d]["method"], "decided_by": rows[d]["decided_by"],
+                         "note": rows[d]["note"], "created_at": rows[d]["created_at"]} for d in DIMENSIONS},
+            "codebook_version": max(rows[d]["codebook_version"] for d in DIMENSIONS),
         }
     return out
 
