@@ -60,7 +60,8 @@ class Annotation:
         self._queues: dict[str, Queue] = {}
         self._progress: dict[str, Progress] = {}
         self._pool: list[str] | None = None  # candidate passages, shared by every annotator's queue
-        self.models = prediction_models(self.project)  # newest scored model per dimension
+        # newest scored model per dimension; none for a validation queue, so that no suggestion is shown
+        self.models = {} if self.opts.validation else prediction_models(self.project)
         self.writer = LabelWriter(self.project, durable=durable)
         frame = self.project.passages_frame(include_examples=True)
         self.passages: dict[str, dict[str, Any]] = {}

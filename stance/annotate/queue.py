@@ -13,6 +13,10 @@ Assignment (see docs/annotation.md):
 
 Orders: ``sequential`` (document order), ``random`` (shuffled with the seed) and ``uncertain``
 (least confident model prediction first; sequential when the project has no predictions).
+
+The validation queue (``validation=True``, `stance annotate --queue validation`) serves the project's
+validation sample instead, to every annotator, in its random draw order: no model-driven order, and
+the app shows no model suggestion, so that the labels that check the model owe nothing to it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class QueueOptions:
     include_boilerplate: bool = False
     include_examples: bool = False
     annotators: tuple[str, ...] = ()
+    validation: bool = False
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -77,7 +82,12 @@ def owner(passage_id: str, annotators: list[str], seed: int) -> str:
 
 
 def candidates(project: Project, opts: QueueOptions) -> list[str]:
-    """Passage ids in document order that any annotator may be given."""
+    """Passage ids in document order that any annotator may be given (with `opts.validation`: the
+    validation sample in its draw order)."""
+    if opts.validation:
+        from ..validation.project import sample_passage_order
+
+        return sample_passage_order(project)
     frame = project.passages_frame(include_examples=True)
     if not opts.include_examples:
         real = frame[~frame["is_example"]]
@@ -123,6 +133,8 @@ def build_queue(project: Project, annotator: str, opts: QueueOptions, pool: list
     `pool` (from `candidates()`) and `models` (from `prediction_models()`) may be passed in when known.
     """
     ids = candidates(project, opts) if pool is None else pool
+    if opts.validation:  # every annotator, the whole sample, in its random draw order
+        return Queue(annotator, list(ids), "validation sample: random draw order, no model suggestions")
     team = sorted(set(opts.annotators) | {annotator})
     firsts = store.first_labellers(project.conn, team)
     mine = [

@@ -13,9 +13,9 @@ import click
 
 from .. import __version__
 from ..errors import StanceError
-from . import annotate, labels, models, project, report, score
+from . import annotate, labels, models, project, report, score, validate
 
-COMMAND_MODULES = (project, annotate, labels, models, score, report)
+COMMAND_MODULES = (project, annotate, labels, models, score, validate, report)
 
 
 class StanceGroup(click.Group):

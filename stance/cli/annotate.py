@@ -45,6 +45,9 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
               help="Share of passages every annotator gets (for agreement); the rest is divided.")
 @click.option("--include-boilerplate", is_flag=True, help="Also queue passages flagged as boilerplate.")
 @click.option("--include-examples", is_flag=True, help="Also queue the codebook's written examples.")
+@click.option("--queue", "queue_kind", type=click.Choice(["passages", "validation"]), default="passages",
+              show_default=True, help="validation: the validation sample (stance validate sample) for every "
+              "annotator, in its random draw order, with no model suggestion.")
 @click.option("--sync", "sync", type=click.Choice(["full", "normal"]), default="full", show_default=True,
               help="full: each label is fsynced before 'saved' (survives a power cut); normal: it survives "
                    "the server being killed, not a power cut, and saves faster under heavy load.")
@@ -53,8 +56,8 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @new_token_option
 @no_auth_option
 def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: int, overlap: float,
-             include_boilerplate: bool, include_examples: bool, sync: str, host: str, port: int,
-             new_token: bool, no_auth: bool) -> None:
+             include_boilerplate: bool, include_examples: bool, queue_kind: str, sync: str, host: str,
+             port: int, new_token: bool, no_auth: bool) -> None:
     """Label passages in the browser, one at a time, from the keyboard.
 
     Each annotator gets a token the first time (printed once, stored hashed); open the printed
@@ -66,6 +69,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: i
       stance annotate --project myproject --annotator alice
       stance annotate -p myproject -a alice -a bob --overlap 0.25 --order random --seed 7
       stance annotate -p myproject -a alice --host 0.0.0.0 --port 8080   # on the network: tokens
+      stance annotate -p myproject -a alice --queue validation            # the validation sample, blind
     """
     from ..annotate.app import create_app
 
@@ -76,12 +80,14 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: i
     project = Project.open(project_path)
     _tokens(project, annotators, new_token, host, port, auth)
     opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
-                        include_examples=include_examples, annotators=annotators)
+                        include_examples=include_examples, annotators=annotators,
+                        validation=queue_kind == "validation")
     app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full")
     state = app.state.annotation
     for name in annotators:
         q = state.queue(name)
-        click.echo(f"{name}: {len(q.passage_ids)} passages assigned ({order} order)")
+        click.echo(f"{name}: {len(q.passage_ids)} passages assigned "
+                   f"({'validation sample' if queue_kind == 'validation' else order + ' order'})")
         if q.note:
             click.echo(f"  note: {q.note}")
     where = "this machine only" if is_loopback(host) else "the network"

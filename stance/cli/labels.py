@@ -130,8 +130,10 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
               "(and list them) instead of importing nothing.")
 @click.option("--partial", is_flag=True, help="Accept records that label only some of the codebook's "
               "dimensions (by default a record missing a dimension is refused, naming its line).")
+@click.option("--validation", is_flag=True, help="Labels of the validation sample (stance validate sample): "
+              "refuse any passage outside it.")
 def import_labels_command(file: str, project_path: str, fmt: str, annotator: str | None, as_gold: bool,
-                          skip_unknown: bool, partial: bool) -> None:
+                          skip_unknown: bool, partial: bool, validation: bool) -> None:
     """Import labels made elsewhere (Label Studio, doccano, a spreadsheet) as annotations.
 
     Passages are found by passage_id, else by their exact text; every value is checked against the
@@ -143,10 +145,16 @@ def import_labels_command(file: str, project_path: str, fmt: str, annotator: str
       stance import-labels ls_export.json --project myproject --format labelstudio
       stance import-labels labels.csv --project myproject --format csv --annotator alice
       stance import-labels gold.jsonl --project myproject --format jsonl --as-gold
+      stance import-labels to_label.csv --project myproject --format csv --annotator alice --validation
     """
     project = Project.open(project_path)
+    only = None
+    if validation:
+        from ..validation.project import sample_passage_ids
+
+        only = sample_passage_ids(project)
     result = import_labels(project, file, fmt, annotator=annotator, as_gold=as_gold, skip_unknown=skip_unknown,
-                           partial=partial)
+                           partial=partial, only=only, only_what="the project's validation sample")
     parts = [f"Imported {result.annotations} annotations"]
     if as_gold:
         parts.append(f"{result.gold} gold labels")

@@ -33,8 +33,11 @@ examples_option = click.option(
 @click.option("--no-evaluate", is_flag=True, help="Skip the cross-validation whose figures go into the "
               "model card.")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
+@click.option("--include-validation", is_flag=True, help="Also train on the validation sample's labelled "
+              "passages (its figures then say they are no longer held out).")
 @quiet_option
-def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot, quiet):
+def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot,
+                  include_validation, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
     \b
@@ -46,7 +49,7 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
     model, evaluation, path = train_project(
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
-        n_boot=n_boot, progress=progress(quiet))
+        n_boot=n_boot, progress=progress(quiet), include_validation=include_validation)
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -63,18 +66,30 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
 @click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
 @click.option("--json", "as_json", type=click.Path(dir_okay=False), help="Also write every figure to this JSON file.")
+@click.option("--model", "model_path", default=None, type=click.Path(dir_okay=False),
+              help="With --labels: the saved model (.skops) to measure (default: the project's latest).")
+@click.option("--labels", "labels_path", default=None, type=click.Path(dir_okay=False),
+              help="Measure a saved model on this labelled file (CSV, JSONL or Parquet: a text column and one "
+                   "column per dimension) instead of cross-validating.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of the --labels file.")
 @quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, no_learning_curve,
-                     as_json, quiet):
+                     as_json, model_path, labels_path, text_col, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
     Passages of one document never sit on both sides of a split; written codebook examples never
     count in a figure.
 
     \b
-    Example:
+    Examples:
       stance evaluate --project myproject --dimension posture
+      stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
     """
+    if labels_path:
+        _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json)
+        return
+    if model_path:
+        raise click.UsageError("--model is for measuring a saved model on a --labels file")
     from ..models import evaluate_project
 
     result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
@@ -141,9 +156,35 @@ def models_command(project_path):
     if frame.empty:
         click.echo(f"No models yet. Train one with: stance train --project {project_path}")
         return
-    cols = [c for c in ("id", "dimension", "created", "codebook_version", "macro_f1", "macro_f1_interval",
-                        "path") if c in frame.columns]
+    cols = [c for c in ("id", "dimension", "created", "codebook_version", "accuracy", "majority_accuracy",
+                        "macro_f1", "macro_f1_interval", "path") if c in frame.columns]
     click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json) -> None:
+    """`evaluate --labels`: a saved model's figures on a labelled file, beside the majority baseline."""
+    from ..codebook import load_codebook
+    from ..models import load_latest, load_model
+    from ..validation.labelled_file import evaluate_labelled_file
+    from .validate import figure_lines
+
+    logging.captureWarnings(True)
+    from pathlib import Path
+
+    from ..store import DB_NAME, Project
+
+    home = Path(project_path)
+    codebook = Project.open(home).codebook if (home / DB_NAME).exists() else load_codebook()
+    model = load_model(model_path, codebook=codebook) if model_path else load_latest(project_path)
+    figures = evaluate_labelled_file(model, labels_path, text_col=text_col, codebook=codebook, n_boot=n_boot)
+    click.echo(f"Measured on {labels_path} (95% intervals: bootstrap over its rows).\n")
+    for fig in figures.values():
+        for line in figure_lines(fig):
+            click.echo(line)
+    if as_json:
+        with open(as_json, "w", encoding="utf-8") as f:
+            json.dump({d: fig.to_dict() for d, fig in figures.items()}, f, indent=2, default=str)
+        click.echo(f"Wrote {as_json}")
 
 
 COMMANDS = [train_command, evaluate_command, explain_command, models_command]

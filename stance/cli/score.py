@@ -71,6 +71,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
                                        progress=bar.update)
         click.echo(f"Stored predictions for {result['passages']} passages ({', '.join(result['dimensions'])}) "
                    f"in {project}.")
+        _transfer(project)
         return
     if not output:
         raise click.UsageError("give an output file with -o (e.g. -o scores.parquet)")
@@ -101,6 +102,28 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
                f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
                + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
+
+
+def _transfer(project_path) -> None:
+    """Print how far the project's corpus is from the model's training data (docs/validation.md)."""
+    from ..validation.project import project_transfer, scored_passages
+
+    checks = project_transfer(project_path, scored_passages(_open(project_path), with_text=True))
+    if checks is None:
+        return
+    click.echo("Transfer checks (how far this corpus is from the model's training data):")
+    for line in checks.lines():
+        click.echo(f"  {line}")
+    for warning in checks.warnings:
+        click.echo(f"warning: {warning}")
+    click.echo(f"Check the model on this corpus before reading any share: stance validate sample -p {project_path} "
+               "-n 300")
+
+
+def _open(project_path):
+    from ..store import Project
+
+    return Project.open(project_path)
 
 
 class _bar:

@@ -80,13 +80,16 @@ def _check_time(rec: LabelRecord) -> None:
 
 
 def import_labels(project: Project, path: str | Path, fmt: str, annotator: str | None = None,
-                  as_gold: bool = False, skip_unknown: bool = False, partial: bool = False) -> ImportResult:
+                  as_gold: bool = False, skip_unknown: bool = False, partial: bool = False,
+                  only: set[str] | None = None, only_what: str = "the selected passages") -> ImportResult:
     """Import a label file as annotations (source "import"), and also as gold with `as_gold`.
 
     `annotator` names the annotator of every record (default: the name in the file). Passages are
     matched by passage_id, else by exact text; an unknown passage is an error naming the line unless
     `skip_unknown`. A record must label every dimension of the codebook unless `partial` (a dimension
-    left out by mistake would otherwise pass unseen). Re-importing the same file adds nothing. One transaction: a bad file imports nothing.
+    left out by mistake would otherwise pass unseen). With `only` (e.g. the validation sample), a
+    passage outside it is an error too. Re-importing the same file adds nothing. One transaction: a bad
+    file imports nothing.
     """
     codebook = project.codebook
     records = read_labels(path, fmt, codebook)
@@ -120,6 +123,8 @@ def import_labels(project: Project, path: str | Path, fmt: str, annotator: str |
                                  "or use --skip-unknown")
             result.skipped.append((rec.where, f"{what} is not in the project"))
             continue
+        if only is not None and pid not in only:
+            raise InputError(f"{rec.where}: passage {pid!r} is not in {only_what}; nothing was imported")
         ready.append((rec, pid, labels, who))
     if as_gold:
         _check_gold_conflicts(ready)

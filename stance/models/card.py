@@ -106,6 +106,7 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
         "n_features": int(model.n_features_),
         "target_column": getattr(model, "target_column_", None),
         "include_examples": bool(getattr(model, "include_examples_", False)),
+        "validation_passages_in_training": int(getattr(model, "validation_in_training_", 0)),
         "model": "shared word 1-2 + char_wb 2-5 TF-IDF; per dimension a LinearSVC (balanced class "
                  "weights, C by grouped inner CV) with probabilities calibrated on out-of-fold scores",
         "dimensions": dims,

@@ -25,6 +25,8 @@ class GoldData:
 
     frame: pd.DataFrame
     codebook: Codebook
+    validation_used: int = 0  # passages of the project's validation sample among the gold labels used
+    validation_held_out: int = 0  # gold-labelled passages left out because they are in the validation sample
 
     def dimensions(self, requested: list[str] | None = None) -> list[Dimension]:
         if requested:
@@ -49,11 +51,30 @@ class GoldData:
         return rows
 
 
-def gold_data(source, codebook: Codebook | None = None, include_examples: bool = False) -> GoldData:
-    """Accept a project (anything with `gold_frame()` and `codebook`) or a DataFrame."""
+def _validation_ids(project) -> set[str]:
+    """Passages in the project's validation sample (held out of training and cross-validation)."""
+    from ..store.validation import validation_passage_ids
+
+    conn = getattr(project, "conn", None)
+    return validation_passage_ids(conn) if conn is not None else set()
+
+
+def gold_data(source, codebook: Codebook | None = None, include_examples: bool = False,
+              include_validation: bool = False) -> GoldData:
+    """Accept a project (anything with `gold_frame()` and `codebook`) or a DataFrame.
+
+    A project's validation sample (`stance validate sample`) is held out unless `include_validation`;
+    `GoldData.validation_used` counts the validation passages kept."""
+    validation_used = held_out = 0
     if hasattr(source, "gold_frame"):
         frame = source.gold_frame(include_examples=include_examples)
         codebook = codebook or source.codebook
+        held = _validation_ids(source)
+        if include_validation:
+            validation_used = int(frame["passage_id"].isin(held).sum())
+        else:
+            held_out = int(frame["passage_id"].isin(held).sum())
+            frame = frame[~frame["passage_id"].isin(held)]
     elif isinstance(source, pd.DataFrame):
         frame = source
         codebook = codebook or load_codebook()
@@ -83,7 +104,7 @@ def gold_data(source, codebook: Codebook | None = None, include_examples: bool =
                             f"codebook (version {codebook.version}); valid: {', '.join(dim.value_names)}")
     if problems:
         raise ModelError("; ".join(problems))
-    return GoldData(frame, codebook)
+    return GoldData(frame, codebook, validation_used, held_out)
 
 
 def has_label(v) -> bool:

@@ -113,6 +113,10 @@ class EvaluationResult:
                     f"majority baseline {b['value']:.3f}; {d.passages} passages in {d.documents} documents, "
                     f"{d.n_splits}-fold CV grouped by document"
                 )
+                if "accuracy" in d.metrics and "accuracy" in d.baseline:
+                    a, ab = d.metrics["accuracy"], d.baseline["accuracy"]
+                    lines.append(f"    accuracy {a['value']:.3f} (95% CI {a['low']:.3f}-{a['high']:.3f}) vs "
+                                 f"{ab['value']:.3f} for always choosing the most common value")
                 br, bb = d.metrics["brier"], d.baseline["brier"]
                 lines.append(f"    Brier score {br['value']:.3f} (95% CI {br['low']:.3f}-{br['high']:.3f}; lower is "
                              f"better) vs baseline {bb['value']:.3f}")

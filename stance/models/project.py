@@ -32,15 +32,17 @@ def train_project(
     cross_validate: bool = True,
     n_boot: int = 1000,
     progress: Callable[[str], None] | None = None,
+    include_validation: bool = False,
 ) -> tuple[StanceModel, EvaluationResult | None, Path]:
     """Train on the project's gold labels, cross-validate (for the card's figures), save the model
-    and its card under `project.models_dir`, and register it for each dimension.
+    and its card under `project.models_dir`, and register it for each dimension. Passages of the
+    validation sample are left out unless `include_validation` (the card then says how many were used).
 
     Returns (model, evaluation or None, path of the saved model file).
     """
     project = _open(project)
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
-                  drop_rare=drop_rare, progress=progress)
+                  drop_rare=drop_rare, progress=progress, include_validation=include_validation)
     evaluation = None
     if cross_validate:
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
@@ -77,6 +79,9 @@ def list_models(project) -> pd.DataFrame:
             if m in metrics:
                 row[m] = metrics[m]["value"]
                 row[f"{m}_interval"] = f"{metrics[m]['low']:.3f}-{metrics[m]['high']:.3f}"
+        card = json.loads(r.card_json) if isinstance(r.card_json, str) else {}
+        base = (((card.get("dimension") or {}).get("evaluation") or {}).get("majority_baseline") or {})
+        row["majority_accuracy"] = (base.get("accuracy") or {}).get("value")
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -34,6 +34,7 @@ def train(
     drop_rare: bool = False,
     target_column: str | None = None,
     progress: Progress | None = None,
+    include_validation: bool = False,
     **model_params,
 ) -> StanceModel:
     """Train one classifier per dimension on gold labels.
@@ -46,7 +47,10 @@ def train(
     in `model.warnings_`. `target_column` names a column with the target of each passage's stance.
     """
     say = progress or (lambda msg: log.info(msg))
-    data = gold_data(source, codebook, include_examples=include_examples)
+    data = gold_data(source, codebook, include_examples=include_examples, include_validation=include_validation)
+    if data.validation_held_out:
+        say(f"left out {data.validation_held_out} gold-labelled passages of the validation sample (held out to "
+            "check the model; --include-validation trains on them)")
     dims = data.dimensions(dimensions)
     frame = data.frame if include_examples else data.frame[~data.frame["is_example"]]
     problems: list[str] = []
@@ -101,6 +105,7 @@ def train(
         d.name: _summary(frame, Y[d.name], d.multi) for d in dims
     }
     model.include_examples_ = include_examples
+    model.validation_in_training_ = data.validation_used
     model.target_column_ = target_column
     for w in warnings:
         log.warning(w)

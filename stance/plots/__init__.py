@@ -17,7 +17,7 @@ of this package and an entry there.
 
 from .composition import STACK_ABOVE, composition_chart
 from .index import index_chart, index_trend_chart
-from .quality import agreement_chart, confusion_chart, model_quality_chart
+from .quality import agreement_chart, confusion_chart, model_quality_chart, validation_chart
 from .shares import prevalence_chart
 from .style import (
     GREY,
@@ -42,6 +42,7 @@ CHARTS = {
     "agreement": agreement_chart,
     "model_quality": model_quality_chart,
     "confusion": confusion_chart,
+    "validation": validation_chart,
 }
 
 __all__ = [

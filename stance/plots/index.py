@@ -11,7 +11,8 @@ from .style import GREY, INK, INTERVAL_NOTE, OKABE_ITO, WIDTH, house_style, mess
 
 
 def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_name: str = "restraint index",
-                min_passages: int | None = None, poles: tuple[str, str] | None = None) -> Figure:
+                min_passages: int | None = None, poles: tuple[str, str] | None = None,
+                note: str | None = None) -> Figure:
     """The index per group, one point with its interval per group, zero line, counts on the labels.
 
     `table` is `stance.analysis.index_table(...)` without `time`."""
@@ -40,9 +41,10 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
         a.set_ylim(-0.6, G - 0.4)
         a.set_xlabel(f"← more {poles[1]}     {index_name}     more {poles[0]} →" if poles else index_name)
         a.set_title(title, loc="left")
-        note = INTERVAL_NOTE + " n = argumentative passages." + no_interval_note(t)
-        if small.any():
-            note += f" Grey: fewer than {min_passages or 'the minimum'} passages."
+        if note is None:  # a given note replaces this one (validated index: other intervals, other grey)
+            note = INTERVAL_NOTE + " n = argumentative passages." + no_interval_note(t)
+            if small.any():
+                note += f" Grey: fewer than {min_passages or 'the minimum'} passages."
         footnote(fig, note)
     return fig
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -24,18 +26,35 @@ def agreement_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> F
 
 
 def model_quality_chart(table: pd.DataFrame, ax=None, title: str | None = None,
-                        metric: str = "macro_f1") -> Figure:
-    """Cross-validated model quality per dimension (default macro-F1) with its interval, beside the
-    majority-class baseline (grey bar), with the passages it was measured on.
+                        metric: str | Sequence[str] = ("accuracy", "macro_f1")) -> Figure:
+    """Cross-validated model quality per dimension (default accuracy and macro-F1) with its interval,
+    beside the majority-class baseline (grey tick), with the passages it was measured on.
 
     `table` is `stance.analysis.model_quality(project)`."""
     title = title or "Classifier quality (cross-validated, grouped by document)"
-    t = table[table["metric"] == metric] if table is not None and not table.empty else table
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    t = table[table["metric"].isin(metrics)] if table is not None and not table.empty else table
     if t is None or t.empty:
         return message_figure("No trained model with cross-validated figures.", title, ax)
-    return _metric_dots(t, ax, title, metric.replace("_", "-").replace("macro-f1", "macro-F1"),
+    shown = [m for m in metrics if m in set(t["metric"])]
+    xlabel = " and ".join(m.replace("_", "-").replace("macro-f1", "macro-F1") for m in shown)
+    return _metric_dots(t, ax, title, xlabel,
                         "Lines: 95% interval (bootstrap over documents). Grey tick: majority-class baseline. "
                         "n = real labelled passages.")
+
+
+def validation_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figure:
+    """Accuracy and macro-F1 of each dimension's classifier on this corpus's validation sample, with
+    intervals, beside always choosing the sample's most common label (grey tick).
+
+    `table` is `stance.validation.project.ValidationReport.table()`."""
+    title = title or "Classifier quality on this corpus (validation sample)"
+    t = table[table["metric"].isin(["accuracy", "macro_f1"])] if table is not None and not table.empty else table
+    if t is None or t.empty:
+        return message_figure("No validation labels yet.", title, ax)
+    return _metric_dots(t, ax, title, "accuracy and macro-F1",
+                        "Lines: 95% interval (bootstrap over the sampled passages). Grey tick: always choosing the "
+                        "sample's most common label. n = labelled validation passages.")
 
 
 def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) -> Figure:

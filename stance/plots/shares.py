@@ -34,7 +34,8 @@ from .style import (
 
 
 def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
-                     estimators: Sequence[str] | None = None, min_passages: int | None = None) -> Figure:
+                     estimators: Sequence[str] | None = None, min_passages: int | None = None,
+                     note: str | None = None) -> Figure:
     """Share of each value per group (one panel per value), the uncorrected figure beside the
     corrected one, each with its interval; group labels carry passage and document counts.
 
@@ -93,8 +94,9 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             grey_small_ticks(a, [bool(info.loc[g, "small"]) for g in reversed(groups)])
             a.tick_params(labelleft=left_column(axes, i))
         title_with_legend(fig, title, len(estimators) > 1, len(estimators), axes)
-        note = INTERVAL_NOTE + no_interval_note(table)
-        if info["small"].any():
-            note += f" Grey: fewer than {min_passages or 'the minimum'} passages; read with care."
+        if note is None:  # a given note replaces this one (validated shares: other intervals, other grey)
+            note = INTERVAL_NOTE + no_interval_note(table)
+            if info["small"].any():
+                note += f" Grey: fewer than {min_passages or 'the minimum'} passages; read with care."
         footnote(fig, note)
     return fig

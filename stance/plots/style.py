@@ -27,7 +27,8 @@ STYLE = {
 WIDTH = 7.2  # inches
 INTERVAL_NOTE = "Lines: 95% interval (bootstrap over documents)."
 ESTIMATOR_LABELS = {"CC": "uncorrected (classify and count)", "PCC": "uncorrected (mean probability)",
-                    "ACC": "corrected for classifier error (ACC)", "PACC": "corrected for classifier error (PACC)"}
+                    "ACC": "corrected for classifier error (ACC)", "PACC": "corrected for classifier error (PACC)",
+                    "PPI": "validated (predictions + validation labels)"}
 
 
 @contextmanager

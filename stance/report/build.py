@@ -14,6 +14,7 @@ from .. import analysis as an
 from ..errors import InputError
 from .render import ReportResult, draw, rasterise, render, write
 from .summarise import summarise
+from .validation import ValidationInputs, project_validation
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
     """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`)."""
     say = progress or log.info
     agreement = quality = None
+    validation = ValidationInputs()
     if isinstance(source, pd.DataFrame):
         scores = source
         if codebook is None:
@@ -45,15 +47,18 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
             raise InputError(f"{project.path} has no stored predictions; score it first: "
                              f"stance score --project {project.path}")
         label = f"project {project.path}"
+        say("validation sample and transfer checks")
+        validation = project_validation(project, scores, n_boot=n_boot)
         if correct and errors is None:  # the errors each classifier carries from its training
             errors = {dim: err for dim in codebook.dimension_names if dim in scores.columns
+                      and not validation.labelled(dim)  # validation labels replace these corrections
                       and (err := an.classifier_errors(project, dim)) is not None}
         agreement = an.annotation_quality(project)
         quality = an.model_quality(project)
     summary = summarise(scores, codebook, by=by, time=time, topic=topic, compare=compare,
                         min_passages=min_passages, errors=errors if correct else None, agreement=agreement,
                         model_quality=quality, n_boot=n_boot, title=title, source=label, progress=progress,
-                        date_col=date_col)
+                        date_col=date_col, validation=validation)
     say("drawing the charts")
     figures = draw(summary)
     pngs = rasterise(figures)

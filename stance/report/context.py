@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -63,6 +64,7 @@ class Context:
     errors: dict[str, ClassifierErrors] = field(default_factory=dict)
     agreement: tuple[pd.DataFrame, str] | None = None
     model_quality: pd.DataFrame | None = None
+    validation: Any = None            # stance.report.validation.ValidationInputs (the banner when None)
     progress: Callable[[str], None] | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     overview_notes: list[str] = field(default_factory=list)

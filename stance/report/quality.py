@@ -26,8 +26,8 @@ def model_quality(ctx: Context) -> list[Section]:
         return []
     ctx.tables["model_quality"] = table
     section = Section("model_quality", "Classifier quality", chart="model_quality", kind="model_quality",
-                      text=("Macro-F1 of each dimension's classifier in cross-validation grouped by document, "
-                            "beside the majority-class baseline."))
+                      text=("Accuracy and macro-F1 of each dimension's classifier in cross-validation grouped by "
+                            "document, on its own training corpus, beside the majority-class baseline (grey tick)."))
     measured = table["measured_on"].dropna().unique().tolist() if not table.empty else []
     section.notes += [f"Measured on {m}." for m in measured[:3]]
     return [section]

@@ -11,14 +11,17 @@ from .overview import overview
 from .quality import agreement, model_quality
 from .shares import shares
 from .terms import terms
+from .validation import banner, validation_quality
 
 SECTIONS: list[SectionBuilder] = [
-    overview,        # first: the others add notes to it
+    banner,          # opens the report when the model has not been checked on this corpus
+    overview,        # the others add notes to it
     index,
     index_trend,
     shares,
     composition,
     terms,
     agreement,
+    validation_quality,
     model_quality,
 ]

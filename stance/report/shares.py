@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import analysis as an
 from .context import Context, Section
+from .validation import validated_shares
 
 
 def shares(ctx: Context) -> list[Section]:
@@ -14,6 +15,8 @@ def shares(ctx: Context) -> list[Section]:
 
 def _dimension(ctx: Context, dim: str) -> Section:
     ctx.say(f"shares of {dim}")
+    if ctx.validation is not None and ctx.validation.labelled(dim):
+        return validated_shares(ctx, dim)
     dimension = ctx.codebook.dimension(dim)
     err = ctx.errors.get(dim)
     by = ctx.by

@@ -14,6 +14,8 @@ a new row supersedes an old one, so the history of every label is kept.
 - `gold`: gold labels ("current gold" is defined there, once)
 - `predictions`: the model registry and model predictions
 - `annotators`: annotators and their token hashes
+- `validation`: validation samples (random passages to check a model on the project's own corpus;
+  imported as `stance.store.validation`)
 
 A new table: append a step to `schema.MIGRATIONS`, put its statements in a new module here, and
 re-export that module's functions below.

@@ -91,6 +91,29 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 2: validation samples (stance/store/validation.py): random passages to label for checking a model
+    # on the project's own corpus, each with its inclusion probability.
+    """
+    CREATE TABLE validation_samples (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        size INTEGER NOT NULL,
+        by_column TEXT,
+        seed INTEGER NOT NULL,
+        floor INTEGER NOT NULL,
+        pool INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE validation_passages (
+        sample_id INTEGER NOT NULL REFERENCES validation_samples(id) ON DELETE CASCADE,
+        passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        stratum TEXT NOT NULL,
+        inclusion_prob REAL NOT NULL,
+        stratum_passages INTEGER NOT NULL,
+        draw_order INTEGER NOT NULL,
+        PRIMARY KEY (sample_id, passage_id)
+    );
+    CREATE INDEX validation_passages_passage ON validation_passages(passage_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -43,6 +43,7 @@ from ..analysis.frame import (
 LEVEL = 0.95
 MIN_LABELS = 30  # fewer labels in a group: naive share shown, flagged (intervals undercover below: docs/validation.md)
 UNIDENTIFIED = 0.5       # an interval wider than this share of the possible range is not a finding
+FEW_EVENTS = 5           # fewer labelled passages with (or without) a value: the Wilson floor applies
 MISSING = "(missing)"
 SHARE_COLUMNS = ["value", "estimator", "share", "low", "high", "naive", "labels", "passages", "documents",
                  "validated", "identifiable", "lambda"]
@@ -75,9 +76,29 @@ def ppi_mean(y: np.ndarray, yhat: np.ndarray, yhat_all: np.ndarray, weights: np.
     lam = power_tuning(y, yhat, yhat_all, w) if lam is None else float(lam)
     est = float(np.ravel(ppi_mean_pointestimate(y, yhat, yhat_all, lam=lam, w=w))[0])
     lo, hi = ppi_mean_ci(y, yhat, yhat_all, alpha=1 - level, lam=lam, w=w)
+    lo, hi = float(np.ravel(lo)[0]), float(np.ravel(hi)[0])
+    if bounds == (0.0, 1.0) and set(np.unique(y)) <= {0.0, 1.0}:
+        k = int(y.sum())
+        if min(k, len(y) - k) < FEW_EVENTS:  # the normal approximation collapses near 0 and 1
+            w_lo, w_hi = wilson(k, len(y), level)
+            lo, hi = min(lo, w_lo), max(hi, w_hi)
     a, b = bounds
-    return Estimate(float(np.clip(est, a, b)), float(np.clip(np.ravel(lo)[0], a, b)),
-                    float(np.clip(np.ravel(hi)[0], a, b)), lam)
+    return Estimate(float(np.clip(est, a, b)), float(np.clip(lo, a, b)), float(np.clip(hi, a, b)), lam)
+
+
+def wilson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """The Wilson score interval of k successes in n labelled passages (Wilson 1927). Hand-written (a
+    few lines; statsmodels' proportion_confint gives the same) because it is used only as a floor: when
+    a group's labels hold fewer than FEW_EVENTS passages of a value (or of its absence), the normal
+    interval ppi_mean_ci gives can shrink to a point (0 of 30 labels: [0, 0]); the estimate's interval
+    is then widened to hold the labels-alone Wilson interval, which stays valid there."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - (1 - level) / 2))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
 
 
 def power_tuning(y: np.ndarray, yhat: np.ndarray, yhat_all: np.ndarray, w: np.ndarray | None = None) -> float:

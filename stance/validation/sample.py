@@ -3,8 +3,9 @@ on them tell how the model does on *this* corpus and let the report correct its 
 
 The sample is drawn uniformly without replacement from the non-boilerplate passages (written codebook
 examples are never drawn), or, with `by`, stratified by a grouping column so that every group gets
-labelled passages: each group gets at least `min(floor, its size)` passages and the rest of `n` is
-shared in proportion to group size (largest remainders). Every sampled passage carries its inclusion
+labelled passages: each group gets at least `min(floor, its size)` passages (30 by default, the labels a
+group needs for a prediction-powered estimate; n // groups when n is too small for that) and the rest
+of `n` is shared in proportion to group size (largest remainders). Every sampled passage carries its inclusion
 probability (passages drawn / passages in its stratum), which every estimate on the sample uses as a
 weight, so a stratified sample gives corpus-level figures as unbiased as a uniform one.
 """
@@ -20,6 +21,7 @@ from ..errors import InputError
 
 SAMPLE_COLUMNS = ["passage_id", "stratum", "inclusion_prob", "stratum_passages", "draw_order"]
 MISSING_GROUP = "(missing)"
+FLOOR = 30  # passages per group in a stratified sample, when n allows: enough for a validated estimate
 
 
 def eligible(passages: pd.DataFrame) -> pd.DataFrame:
@@ -33,14 +35,16 @@ def eligible(passages: pd.DataFrame) -> pd.DataFrame:
 
 
 def allocate(sizes: pd.Series, n: int, floor: int) -> pd.Series:
-    """How many passages to draw from each stratum: `min(floor, size)` each, the rest of `n` in
-    proportion to size by largest remainders, never more than a stratum holds."""
+    """How many passages to draw from each stratum: `min(floor, size)` each (the floor lowered to
+    n // strata when it does not fit), the rest of `n` in proportion to size by largest remainders,
+    never more than a stratum holds."""
+    if np.minimum(sizes.to_numpy(), floor).sum() > n:  # the floor does not fit: share n equally instead
+        floor = n // len(sizes)
+        if floor == 0:  # more groups than passages to draw: one each for the largest groups
+            take = np.zeros(len(sizes), dtype=int)
+            take[np.argsort(-sizes.to_numpy(), kind="stable")[:n]] = 1
+            return pd.Series(take, index=sizes.index)
     take = np.minimum(sizes.to_numpy(), floor).astype(int)
-    if take.sum() > n:  # more strata than the floor allows: one each for as many as n covers, largest first
-        take[:] = 0
-        order = np.argsort(-sizes.to_numpy(), kind="stable")[:n]
-        take[order] = 1
-        return pd.Series(take, index=sizes.index)
     cap = sizes.to_numpy() - take
     left = n - take.sum()
     while left > 0 and cap.sum() > 0:
@@ -59,7 +63,7 @@ def allocate(sizes: pd.Series, n: int, floor: int) -> pd.Series:
 
 
 def draw_sample(passages: pd.DataFrame, n: int, by: str | None = None, seed: int = 7,
-                floor: int = 10) -> pd.DataFrame:
+                floor: int = FLOOR) -> pd.DataFrame:
     """A validation sample of `n` passages from `passages` (one row per passage with `passage_id`,
     `is_boilerplate` and, with `by`, that column).
 
