@@ -177,6 +177,20 @@ def default_codebook_path(version: str | None = None) -> Path:
     return path
 
 
+DEFAULT_NAME = "policy-stance default"
+
+
+def _default_analysis(dims: dict[str, Dimension]) -> dict[str, Any] | None:
+    """The packaged default codebook's `analysis` section, for a copy of the default codebook made
+    before codebooks had one (a project's codebook.yaml, or the packaged 1.1): such projects keep their
+    restraint index. Used only when it fits the copy's dimensions; otherwise the codebook has none."""
+    path = Path(str(resources.files("stance") / "data")) / DEFAULT_CODEBOOK_NAME
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("analysis")
+    scratch: list[str] = []
+    parse_analysis(raw, dims, scratch)
+    return None if scratch else raw
+
+
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and validate a codebook YAML file (the packaged default when `path` is None)."""
     path = Path(path) if path is not None else default_codebook_path()
@@ -287,7 +301,10 @@ def parse_codebook(text: str, source: str = "codebook") -> Codebook:
                 rules=tuple(rules),
             )
         )
-    index, composition = parse_analysis(data.get("analysis"), {d.name: d for d in dims}, problems)
+    raw_analysis = data.get("analysis")
+    if raw_analysis is None and data.get("name") == DEFAULT_NAME:
+        raw_analysis = _default_analysis({d.name: d for d in dims})
+    index, composition = parse_analysis(raw_analysis, {d.name: d for d in dims}, problems)
     if problems:
         raise CodebookError(problems, source)
     return Codebook(

@@ -116,5 +116,21 @@ def test_analysis_section_is_checked_with_every_problem_listed():
 def test_a_codebook_without_analysis_section_has_no_index():
     data = default_yaml()
     del data["analysis"]
+    data["name"] = "my study"  # a copy of the default itself keeps the default's (test below)
     cb = parse_codebook(yaml.safe_dump(data))
     assert cb.index is None and cb.composition is None
+
+
+def test_a_copy_of_the_default_codebook_without_an_analysis_section_keeps_the_restraint_index(tmp_path):
+    """Projects made before codebooks had an `analysis` section (and the packaged 1.1) keep their index."""
+    from stance.codebook import default_codebook_path, load_codebook
+
+    old = load_codebook(default_codebook_path("1.1"))
+    assert old.index is not None and old.index.name == "restraint_index"
+    text = default_codebook_path().read_text(encoding="utf-8").split("\nanalysis:")[0]
+    copy = tmp_path / "codebook.yaml"
+    copy.write_text(text, encoding="utf-8")
+    assert load_codebook(copy).index.positive == "restraint"
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(text.replace("name: policy-stance default", "name: my study"), encoding="utf-8")
+    assert load_codebook(custom).index is None
