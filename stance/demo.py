@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .corpus import load_into
+from .real_corpus import load_real_into
 from .store import DB_NAME, Project
 
 STAGES = ("load", "train", "score", "report")
@@ -34,9 +35,15 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
 
 def _load(project: Project, echo: Callable[[str], None]) -> None:
     _docs, gold = load_into(project)
+    real, real_gold = load_real_into(project)
     s = project.status()
-    echo(f"Loaded the embedded corpus into {project.path}/: {s.documents - s.example_documents} seed documents "
-         f"and {s.example_documents} written codebook examples; {s.passages} passages, {gold} with gold labels.")
+    us = sum(p.corpus == "us" for p in real.passages)
+    echo(f"Loaded the embedded corpus into {project.path}/: {s.documents - s.example_documents} real documents "
+         f"and {s.example_documents} written codebook examples; {s.passages} passages, {gold + real_gold} with "
+         f"gold labels. Real corpus: {us} US speech and {len(real.passages) - us} UN statement passages read "
+         f"against codebook 1.2 ({len(real.annotations)} reader labels, {real_gold} with gold).")
+    for reason in real.skipped:
+        echo(reason)
     echo("Gold labels per dimension: " + ", ".join(f"{d} {n}" for d, n in s.gold_by_dimension.items()))
 
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import binary_distance, masi_distance
 
-from stance.agreement import agreement, disagreements, promote_unanimous, resolve
+from stance.agreement import agreement, disagreements, promote_single, promote_unanimous, resolve
 from stance.cli import main
 from stance.errors import InputError, LabelError
 from stance.ingest import make_document
@@ -184,6 +184,26 @@ def test_promote_unanimous_is_idempotent_and_respects_adjudication(project):
     project.add_annotation(ids[0], "bob", {"posture": "escalation"})
     assert promote_unanimous(project) == 1  # stale unanimous gold replaced
     assert project.gold_frame().set_index("passage_id").loc[ids[0], "posture"] == "escalation"
+
+
+def test_promote_single_takes_only_passages_its_reader_alone_labelled(project):
+    ids = passages(project, 4)
+    label(project, "alice", ids, "posture", ["restraint", "neutral", "escalation", None])
+    label(project, "bob", ids, "posture", ["neutral", None, None, "restraint"])
+    resolve(project, ids[0], "posture", "restraint", "lead")
+    project.add_gold(ids[2], "posture", "neutral", method="imported", decided_by="carol")
+    assert promote_single(project, "alice") == 1  # passage 1; 0 has two readers, 2 has gold, 3 is bob's
+    assert promote_single(project, "alice") == 0
+    rows = project.conn.execute("SELECT passage_id, method, decided_by, value_json FROM gold_labels"
+                                " WHERE method = 'single'").fetchall()
+    assert [tuple(r) for r in rows] == [(ids[1], "single", "alice", '"neutral"')]
+    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "--bootstrap", "0",
+                                       "--promote-single", "bob", "--promote-single", "alice"])
+    assert result.exit_code == 0, result.output
+    assert "Promoted 1 labels of bob (the only reader of their passages) to gold." in result.output
+    assert "Promoted 0 labels of alice" in result.output
+    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "--promote-single", "dave"])
+    assert result.exit_code == 1 and "no labels by 'dave'" in result.output
 
 
 def test_agree_command(project):

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import REPO, SHARED
 
 from stance.codebook import default_codebook_path, load_codebook
 from stance.errors import InputError
@@ -144,3 +144,61 @@ def test_loading_into_a_project_keeps_ids_and_labels(project, real):
     before = project.status()
     load_real_into(project, corpus=real)
     assert project.status() == before, "loading twice adds nothing"
+
+
+def _gold_rows() -> list[dict]:
+    return read_rows(real_dir() / "us_passages.jsonl") + read_rows(real_dir() / "un_standoff.jsonl")
+
+
+def test_every_passage_has_gold_valid_for_its_codebook_version_and_says_how_it_was_reached():
+    readers: dict[str, dict[str, dict]] = {}
+    for a in read_rows(real_dir() / "annotations.jsonl"):
+        readers.setdefault(a["passage_id"], {})[a["annotator"]] = a
+    for row in _gold_rows():
+        pid = row["passage_id"]
+        cb = load_codebook(default_codebook_path(row["codebook_version"]))
+        labels = {d: cb.validate_label(d, row[d]) for d in DIMENSIONS}
+        read = readers[pid]
+        for dim in DIMENSIONS:
+            how = row["gold"][dim]
+            choices = {who: cb.validate_label(dim, a[dim]) for who, a in read.items()}
+            if how["method"] == "single":  # one reader, accepted by an explicit decision
+                assert list(choices) == [how["decided_by"]] and choices[how["decided_by"]] == labels[dim], pid
+            elif how["method"] == "unanimous":  # both readers chose the gold value
+                assert len(choices) == 2 and all(v == labels[dim] for v in choices.values()), pid
+            else:  # the readers differed and an adjudicator chose, citing the rule
+                assert how["method"] == "adjudicated" and len(set(map(str, choices.values()))) == 2, pid
+                assert how["decided_by"] not in choices and how["note"].strip(), pid
+        methods = {row["gold"][d]["method"] for d in DIMENSIONS}
+        assert row["gold_method"] == ("adjudicated" if "adjudicated" in methods else methods.pop())
+
+
+def test_data_card_counts_match_the_command():
+    sys.path.insert(0, str(REPO / "corpus" / "scripts"))
+    try:
+        from real_card import card
+    finally:
+        sys.path.pop(0)
+    produced = card()
+    in_card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
+    for block in produced.split("\n\n"):
+        assert block in in_card, f"regenerate corpus/README.md with python corpus/scripts/real_card.py:\n{block}"
+
+
+def test_data_card_agreement_is_what_stance_agree_says_of_the_stored_labels(tmp_path, real):
+    from click.testing import CliRunner
+
+    from stance.cli import main
+    from stance.store import Project
+
+    project = Project.init(tmp_path / "p")
+    load_real_into(project, corpus=real)
+    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "-a", "reader-a", "-a", "reader-b",
+                                       "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    produced = [line for line in result.output.split("\n\n")[1].splitlines() if line.startswith("|")]
+    card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
+    in_card = card.split("<!-- agreement:start -->")[1].split("<!-- agreement:end -->")[0].strip().splitlines()
+    assert in_card == produced, "regenerate the agreement table in corpus/README.md with the command it names"
+    alphas = {line.split(" | ")[0].strip("| "): float(line.split(" | ")[4]) for line in produced[2:]}
+    assert all(alphas[d] >= 0.7 for d in ("posture", "intervention", "voice")), alphas

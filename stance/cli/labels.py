@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..agreement import AgreementReport, agreement, disagreements, promote_unanimous
+from ..agreement import AgreementReport, agreement, disagreements, promote_single, promote_unanimous
 from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels, labelstudio_config
 from ..store import Project
 from .options import project_option
@@ -94,8 +94,11 @@ def _disagreement_rows(frame: pd.DataFrame) -> pd.DataFrame:
               help="Bootstrap resamples for alpha's 95% interval (0: none).")
 @click.option("--promote-unanimous", "promote", is_flag=True,
               help="Also make gold of every label on which all of a passage's annotators (2+) agree.")
+@click.option("--promote-single", "single", multiple=True, metavar="ANNOTATOR",
+              help="Also make gold of this annotator's labels on passages no one else labelled (method "
+              "'single', decided by them): accept one reader where there is no second (repeatable).")
 def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str, ...], fmt: str, limit: int,
-          bootstrap: int, promote: bool) -> None:
+          bootstrap: int, promote: bool, single: tuple[str, ...]) -> None:
     """Agreement between annotators per dimension, and the passages where they disagree.
 
     Krippendorff's alpha (nominal; MASI distance for multi-valued dimensions like topic) with a
@@ -107,6 +110,7 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
       stance agree --project myproject
       stance agree --project myproject --dimension posture --format markdown > agreement.md
       stance agree --project myproject --promote-unanimous
+      stance agree --project myproject --promote-single alice --promote-single bob
     """
     project = Project.open(project_path)
     dims = list(dimensions) or None
@@ -116,6 +120,9 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
     if promote:
         added = promote_unanimous(project, dimensions=dims, annotators=who)
         click.echo(f"Promoted {added} unanimous labels to gold.", err=True)
+    for name in single:
+        added = promote_single(project, name, dimensions=dims)
+        click.echo(f"Promoted {added} labels of {name} (the only reader of their passages) to gold.", err=True)
 
 
 @click.command("import-labels")
