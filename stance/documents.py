@@ -8,6 +8,7 @@ decides ids is chosen here and nowhere else.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from .errors import InputError
 from .passages import Passage, split_passages
 from .readers import MAX_TEXT_BYTES, Record, Span, reader_for, source_of
-from .readers.base import normalise_newlines
+from .readers.base import file_errors, normalise_newlines
 
 STANDARD_META = ("outlet", "author", "date", "title", "url")
 Skip = Callable[[str, str], None]
@@ -37,12 +38,21 @@ class Document:
 
 @dataclass
 class TableOptions:
-    """How to read a CSV/JSONL/Parquet table: which column is the text, which are metadata."""
+    """How to read a CSV/JSONL/Parquet table: which column is the text, which are metadata, and which
+    columns are the document's own title, date, author... (`columns`, e.g. {"title": "Title"}: the
+    column's values are stored under the field's name, so the app, the report and exports show them)."""
 
     text_col: str = "text"
     meta_cols: list[str] | None = None  # None: every other column
     id_col: str | None = None
     skip_bad: bool = False
+    columns: dict[str, str] = field(default_factory=dict)  # {document field: table column}
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.columns if f not in STANDARD_META]
+        if unknown:
+            raise InputError(f"cannot map a column to {', '.join(map(repr, unknown))}; the fields a column can "
+                             f"become are: {', '.join(STANDARD_META)}")
 
 
 @dataclass
@@ -79,9 +89,11 @@ def table_record(where: str, row: dict[str, Any] | str, table: TableOptions) -> 
     column but the id column) and its own id. A string `row` is the reader's reason it is unreadable."""
     if isinstance(row, str):
         return Record(where, source_of(where), None, error=row)
+    mapped = table.columns.values()
     cols = table.meta_cols if table.meta_cols is not None else [
         c for c in row if c not in {table.text_col, table.id_col}]
-    meta = {c: row.get(c) for c in cols}
+    meta = {c: row.get(c) for c in cols if c not in mapped}  # a mapped column is kept under its field only
+    meta.update((name, row.get(col)) for name, col in table.columns.items())
     if table.id_col:
         meta["external_id"] = row.get(table.id_col)
     return Record(where, source_of(where), row.get(table.text_col), meta)
@@ -114,16 +126,40 @@ def build_document(record: Record, options: InputOptions) -> Document:
 
 
 def check_columns(columns: list[str], table: TableOptions, source: str) -> None:
-    """An `InputError` naming the missing columns (and the likely text column) when a table lacks one."""
-    wanted = [table.text_col, *(table.meta_cols or []), *([table.id_col] if table.id_col else [])]
-    missing = [c for c in wanted if c not in columns]
-    if missing:
-        hint = ""
-        if table.text_col in missing:
-            guess = next((c for c in columns if c.lower() in {"text", "body", "content", "passage"}), None)
-            hint = f". Use --text-col {guess}" if guess else ""
-        raise InputError(
-            f"{source}: no column {', '.join(repr(m) for m in missing)}; columns are: {', '.join(columns)}{hint}")
+    """An `InputError` naming the missing columns, with the option that would name a likely one instead
+    (a column that differs only in case, a close spelling, or for the text a usual text column name)."""
+    wanted = [(table.text_col, "--text-col"), *((c, "--meta-cols") for c in table.meta_cols or []),
+              *([(table.id_col, "--id-col")] if table.id_col else []),
+              *((col, _map_option(name)) for name, col in table.columns.items())]
+    missing = [(col, option) for col, option in wanted if col not in columns]
+    if not missing:
+        return
+    fixes = []
+    for col, option in missing:
+        guess = suggest_column(col, columns, text=option == "--text-col")
+        if guess:
+            fixes.append(f"{option}{guess}" if option.endswith("=") else f"{option} {guess}")
+    raise InputError(f"{source}: no column {', '.join(repr(col) for col, _ in missing)}; columns are: "
+                     f"{', '.join(columns)}" + (f". Use {', '.join(fixes)}" if fixes else ""))
+
+
+def suggest_column(name: str, columns: list[str], text: bool = False) -> str | None:
+    """The column the user probably meant by `name`: the same name in another case, else a close
+    spelling, else (for the text column) one with a usual name for text."""
+    by_lower = {c.lower(): c for c in columns}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
+    if close:
+        return by_lower[close[0]]
+    if text:
+        return next((c for c in columns if c.lower() in {"text", "body", "content", "passage", "transcript"}),
+                    None)
+    return None
+
+
+def _map_option(name: str) -> str:
+    return f"--{name}-col" if name in ("title", "date", "author") else f"--map {name}="
 
 
 def read_documents(path: Path, options: InputOptions, on_bad_row: Skip | None = None,
@@ -140,14 +176,8 @@ def read_documents(path: Path, options: InputOptions, on_bad_row: Skip | None = 
             check_columns(reader.header(path), options.table, str(path))
         records: Iterator[Record] = (table_record(w, r, options.table) for w, r in reader.rows(path, span))
     else:
-        try:
+        with file_errors(path):
             records = iter(reader.records(path, options.split_docs))
-        except PermissionError:
-            raise InputError(f"{path}: permission denied") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     yield from documents_of(records, options, on_bad_row, on_empty_row)
 
 

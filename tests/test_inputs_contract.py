@@ -1,5 +1,6 @@
 """The input contract: every format gives the same document and passage ids through `stance ingest`,
-`stance score` on files and the Dask engine, with and without metadata (--meta, --meta-cols, --id-col).
+`stance score` on files and the Dask engine, with and without metadata (--meta, --meta-cols, --id-col,
+and columns mapped to the document's fields: --title-col, --date-col, --author-col, --map).
 
 Ids are what ties a scored passage to its labels and its ingested copy, so the three paths must agree.
 """
@@ -28,16 +29,22 @@ ROWS = pd.DataFrame({
     "author": ["Ann Author", "Bo Writer", "Cy Critic"],
     "section": ["opinion", "news", "opinion"],
     "ref": ["r1", "r2", "r3"],
+    "Headline": ["Out of Syria", "Send the missiles", "Talk instead"],
+    "Published": ["2024-05-01", "2024-06-02", "2024-07-03"],
 })
 
-# (--meta, --meta-cols, --id-col): no metadata; --meta on everything; --meta-cols without the outlet
-# column that the tables also hold; both together; the tables' own ids
+# (--meta, --meta-cols, --id-col, mapped columns): no metadata; --meta on everything; --meta-cols without
+# the outlet column that the tables also hold; both together; the tables' own ids; columns that become the
+# title, date and (deciding ids) the outlet; the same with --meta-cols
+MAPPED = {"title": "Headline", "date": "Published", "outlet": "section"}
 CASES = {
-    "plain": ({}, None, None),
-    "meta": ({"outlet": "Fixed Outlet"}, None, None),
-    "meta-cols": ({}, ["author"], None),
-    "meta-and-cols": ({"campaign": "2024"}, ["author", "section"], None),
-    "id-col": ({}, None, "ref"),
+    "plain": ({}, None, None, {}),
+    "meta": ({"outlet": "Fixed Outlet"}, None, None, {}),
+    "meta-cols": ({}, ["author"], None, {}),
+    "meta-and-cols": ({"campaign": "2024"}, ["author", "section"], None, {}),
+    "id-col": ({}, None, "ref", {}),
+    "mapped": ({}, None, None, MAPPED),
+    "mapped-and-cols": ({}, ["author"], "ref", MAPPED),
 }
 
 
@@ -81,10 +88,10 @@ def inputs(tmp_path_factory) -> list[Path]:
     return write_inputs(tmp_path_factory.mktemp("contract") / "in")
 
 
-def ingested(root: Path, files: list[Path], meta, meta_cols, id_col) -> pd.DataFrame:
+def ingested(root: Path, files: list[Path], meta, meta_cols, id_col, columns) -> pd.DataFrame:
     project = Project.init(root)
-    ingest(project, files, meta=meta, table=TableOptions(meta_cols=meta_cols, id_col=id_col))
-    return project.passages_frame()[["doc_id", "passage_id", "source"]]
+    ingest(project, files, meta=meta, table=TableOptions(meta_cols=meta_cols, id_col=id_col, columns=columns))
+    return project.passages_frame()[["doc_id", "passage_id", "source", "title", "date", "outlet", "meta_json"]]
 
 
 def file_of(source: pd.Series) -> pd.Series:
@@ -93,9 +100,9 @@ def file_of(source: pd.Series) -> pd.Series:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_ingest_scoring_and_dask_give_every_format_the_same_ids(env, client, inputs, tmp_path, case):
-    meta, meta_cols, id_col = CASES[case]
-    stored = ingested(tmp_path / "proj", inputs, meta, meta_cols, id_col)
-    options = dict(codebook=CODEBOOK, meta=meta, meta_cols=meta_cols, id_col=id_col)
+    meta, meta_cols, id_col, columns = CASES[case]
+    stored = ingested(tmp_path / "proj", inputs, meta, meta_cols, id_col, columns)
+    options = dict(codebook=CODEBOOK, meta=meta, meta_cols=meta_cols, id_col=id_col, columns=columns)
     score_to_file(inputs, tmp_path / "local.parquet", env.model, **options)
     score_dask(inputs, tmp_path / "dask.parquet", env.model, client=client, rows_per_partition=2, **options)
     scored = pd.read_parquet(tmp_path / "local.parquet")
@@ -109,8 +116,22 @@ def test_ingest_scoring_and_dask_give_every_format_the_same_ids(env, client, inp
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask.parquet"), scored)
     if meta:
         assert set(scored[next(iter(meta))]) == set(meta.values())  # --meta reaches the scored output
-    if meta_cols == ["author"]:
+    if meta_cols == ["author"] and not columns:
         assert scored.loc[file_of(scored["source"]) == "d.csv", "outlet"].isna().all()
+    if columns:  # the mapped columns are the documents' title, date and outlet, in the store and the scores
+        for name in ("d.csv", "e.tsv", "f.jsonl", "g.parquet"):
+            for frame in (stored[file_of(stored["source"]) == name], scored[file_of(scored["source"]) == name]):
+                by_doc = frame.drop_duplicates("doc_id")
+                assert by_doc["title"].tolist() == ROWS["Headline"].tolist(), name
+                assert by_doc["date"].tolist() == ROWS["Published"].tolist(), name
+                assert by_doc["outlet"].tolist() == ROWS["section"].tolist(), name
+        assert not {"Headline", "Published", "section"} & set(scored.columns)  # not kept twice
+        assert not any("Headline" in m for m in stored["meta_json"])
+        plain = ingested(tmp_path / "plain", inputs, meta, meta_cols, id_col, {})
+        changed = file_of(plain["source"]).isin(["d.csv", "e.tsv", "f.jsonl", "g.parquet"])
+        # the outlet is part of a document's id (with or without an id column), so mapping it changes them
+        assert (plain.loc[changed, "doc_id"] != stored.loc[changed, "doc_id"]).all()
+        assert (plain.loc[~changed, "doc_id"] == stored.loc[~changed, "doc_id"]).all()
 
 
 def test_every_registered_reader_has_the_interface_of_its_kind():

@@ -12,7 +12,7 @@ from ..codebook import load_codebook, render_html, render_text
 from ..errors import InputError
 from ..ingest import TableOptions, ingest, iter_files
 from ..store import Project
-from .options import project_option
+from .options import column_fields, column_options, project_option
 
 
 def parse_meta(values: tuple[str, ...]) -> dict[str, str]:
@@ -51,6 +51,7 @@ def init(path: str, codebook: str | None) -> None:
 @click.option("--text-col", default="text", show_default=True, help="Text column of CSV/JSONL/Parquet files.")
 @click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
 @click.option("--id-col", default=None, help="Column with your own document ids.")
+@column_options
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
               help="Split documents into paragraphs or sentences.")
 @click.option("--split-docs", is_flag=True, help="Find article boundaries in .txt files that concatenate "
@@ -58,7 +59,8 @@ def init(path: str, codebook: str | None) -> None:
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable files and bad rows (and list them) "
               "instead of stopping with nothing imported.")
 def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, ...], text_col: str,
-                   meta_cols: str | None, id_col: str | None, unit: str, split_docs: bool,
+                   meta_cols: str | None, id_col: str | None, title_col: str | None, date_col: str | None,
+                   author_col: str | None, column_map: tuple[str, ...], unit: str, split_docs: bool,
                    skip_bad: bool) -> None:
     """Read text, Markdown, HTML, CSV, JSONL or Parquet files (or folders) into the project.
 
@@ -69,11 +71,13 @@ def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, .
     Examples:
       stance ingest articles/ --project myproject --meta outlet="Responsible Statecraft"
       stance ingest export.csv --project myproject --text-col body --meta-cols outlet,author,date,title,url
+      stance ingest speeches.csv -p myproject --text-col Transcript --map title=Title,date=Date,author=President
       stance ingest scraped.txt --project myproject --split-docs
     """
     project = Project.open(project_path)
     table = TableOptions(text_col=text_col, id_col=id_col,
-                         meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()] if meta_cols else None)
+                         meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()] if meta_cols else None,
+                         columns=column_fields(title_col, date_col, author_col, column_map))
     files = list(iter_files(paths))
     if not files:
         raise InputError("no supported files in: " + ", ".join(paths))

@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..errors import InputError
+from .options import column_fields, column_options
 
 
 @click.command("score")
@@ -23,6 +24,7 @@ from ..errors import InputError
 @click.option("--text-col", default="text", show_default=True, help="Text column of CSV/JSONL/Parquet input.")
 @click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
 @click.option("--id-col", default=None, help="Column with your own document ids.")
+@column_options
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
               help="Split documents into paragraphs or sentences (as `stance ingest` does).")
 @click.option("--level", type=click.Choice(["passage", "document"]), default="passage", show_default=True,
@@ -40,8 +42,8 @@ from ..errors import InputError
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="An unreadable input file stops the run (nothing written), or is named and skipped.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, unit, level, with_text, terms,
-          jobs, batch_size, engine, scheduler, workers, on_error, quiet):
+def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, title_col, date_col, author_col,
+          column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, quiet):
     """Score passages with the trained models: label and probability of every value, per dimension.
 
     INPUT is any number of files, folders, globs ('shards/*.parquet') or - for stdin (one text a line,
@@ -84,7 +86,8 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     plan = lib.load_plan(project, model_path)
     codebook = project.codebook if project is not None else load_codebook()
     options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
-                   if meta_cols else None, id_col=id_col, meta=parse_meta(meta), unit=unit, level=level, codebook=codebook,
+                   if meta_cols else None, id_col=id_col, meta=parse_meta(meta),
+                   columns=column_fields(title_col, date_col, author_col, column_map), unit=unit, level=level, codebook=codebook,
                    batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
                    on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
     with _bar(quiet) as bar:

@@ -8,6 +8,7 @@ ingest, scoring and the Dask engine, so the three give one passage the same id.
 from __future__ import annotations
 
 import codecs
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,19 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+@contextlib.contextmanager
+def file_errors(path: Path) -> Iterator[None]:
+    """Turn the OS's errors while reading `path` into one-line `InputError`s naming it."""
+    try:
+        yield
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
 def text_lines(path: Path, span: Span | None = None) -> Iterator[str]:
     """The lines of a text file (ends kept, split at "\\n" only), streamed.
 
@@ -88,35 +102,28 @@ def text_lines(path: Path, span: Span | None = None) -> Iterator[str]:
     whole rather than failing halfway) and then read line by line, from `span.start` to `span.end` when
     given; a file in a detected encoding is decoded whole (such files are rare and small)."""
     start, end = (span.start, span.end) if span is not None else (0, None)
-    try:
-        with open(path, "rb") as f:
-            if start == 0:
-                head = f.read(8192)
-                check_start(head if head.strip() else head + f.read(_CHUNK), str(path))
+    with file_errors(path), open(path, "rb") as f:
+        if start == 0:
+            head = f.read(8192)
+            check_start(head if head.strip() else head + f.read(_CHUNK), str(path))
+            f.seek(0)
+            bad = _first_bad_byte(f)
+            if bad is not None:
                 f.seek(0)
-                bad = _first_bad_byte(f)
-                if bad is not None:
-                    f.seek(0)
-                    text, _ = _detected(f.read(), str(path), bad)
-                    yield from _split(text)
-                    return
+                text, _ = _detected(f.read(), str(path), bad)
+                yield from _split(text)
+                return
+            f.seek(0)
+            if f.read(3) != codecs.BOM_UTF8:
                 f.seek(0)
-                if f.read(3) != codecs.BOM_UTF8:
-                    f.seek(0)
-            else:
-                f.seek(start)
-            position = f.tell()
-            for raw in f:
-                if end is not None and position >= end:
-                    return
-                position += len(raw)
-                yield raw.decode("utf-8")
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        else:
+            f.seek(start)
+        position = f.tell()
+        for raw in f:
+            if end is not None and position >= end:
+                return
+            position += len(raw)
+            yield raw.decode("utf-8")
 
 
 def utf8_body(path: Path) -> int | None:

@@ -94,7 +94,8 @@ def _finish(frame: pd.DataFrame, preds, options: dict[str, Any]) -> pd.DataFrame
 
 def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models, *, scheduler: str | None = None,
                n_workers: int = 2, text_col: str = "text", meta_cols: list[str] | None = None,
-               id_col: str | None = None, meta: dict[str, Any] | None = None, unit: str = "paragraph",
+               id_col: str | None = None, meta: dict[str, Any] | None = None,
+               columns: dict[str, str] | None = None, unit: str = "paragraph",
                level: str = "passage",
                codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                rows_per_partition: int = 20_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
@@ -117,7 +118,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     if level == "document":
         index_spec(codebook)  # a codebook's index that it cannot carry fails before reading
     plan = make_plan(model_or_models, codebook=codebook)
-    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}))
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
     in_plan = plan_inputs(inputs, reading, on_error)
     summary = ScoreSummary(output=Path(output))

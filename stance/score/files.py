@@ -105,6 +105,8 @@ def plan_inputs(inputs: Iterable[str | Path], options: InputOptions, on_error: s
     for source, header in headers:
         check_columns(header, table, source)
         for col in header:
+            if col in table.columns.values():  # kept under its field's name, a standard column
+                continue
             if col not in extra and col != table.text_col and (table.meta_cols is None or col in table.meta_cols
                                                                or col == table.id_col):
                 extra.append(col)
@@ -206,7 +208,7 @@ class ScoreSummary:
 
 def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str = "text",
                 meta_cols: list[str] | None = None, id_col: str | None = None, meta: dict[str, Any] | None = None,
-                unit: str = "paragraph",
+                columns: dict[str, str] | None = None, unit: str = "paragraph",
                 level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
                 progress: Progress | None = None, on_skip: Skip | None = None,
@@ -216,14 +218,15 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     Everything that can be checked is checked before the first batch (files exist, tables have the
     text column); then passages are read, scored and yielded batch by batch. A document never spans
     two batches, so each document-level row is complete. `progress(n)` is called after each batch.
-    `meta` (`--meta`) is metadata for every document, as `stance ingest` takes it, so ids match.
+    `meta` (`--meta`) is metadata for every document and `columns` ({field: column}, `--title-col`...) the
+    table columns that are a document's title, date, author..., as `stance ingest` takes them, so ids match.
     """
     if level not in ("passage", "document"):
         raise InputError(f"level must be 'passage' or 'document', got {level!r}")
     if batch_size < 1 or jobs < 1:
         raise InputError("batch_size and jobs must be at least 1")
     plan = make_plan(model_or_models, codebook=codebook)
-    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}))
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
     inputs = list(inputs)
     stdin_header, stdin_rows = (None, None)

@@ -14,7 +14,7 @@ from .schema import now
 STANDARD_COLUMNS = ("title", "author", "outlet", "date", "url")  # document metadata with a column of its own
 
 # Document order: the order documents were imported, then their passages in sequence.
-_DOCUMENT_ORDER = "d.imported_at, d.rowid, p.seq"
+DOCUMENT_ORDER = "d.imported_at, d.rowid, p.seq"
 
 
 def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, int, int]:
@@ -55,7 +55,7 @@ def passages_frame(conn: sqlite3.Connection, include_examples: bool = True) -> p
     )
     if not include_examples:
         sql += " WHERE d.is_example = 0"
-    sql += f" ORDER BY {_DOCUMENT_ORDER}"
+    sql += f" ORDER BY {DOCUMENT_ORDER}"
     frame = pd.read_sql_query(sql, conn)
     frame["is_boilerplate"] = frame["is_boilerplate"].astype(bool)
     frame["is_example"] = frame["is_example"].astype(bool)
