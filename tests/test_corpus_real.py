@@ -4,6 +4,7 @@ their codebook version, and the UN text is never shipped."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from collections import Counter
@@ -110,12 +111,17 @@ def test_without_the_shared_corpus_the_un_part_is_left_out_with_a_reason(tmp_pat
     assert {a["corpus"] for a in corpus.annotations} == {"us"}
 
 
+@functools.cache
+def packaged_codebook(version: str):
+    """Each packaged codebook version is parsed once (50 ms each; per row it took minutes in CI)."""
+    return load_codebook(default_codebook_path(version))
+
+
 def test_every_reader_label_is_valid_for_its_codebook_version():
     rows = read_rows(real_dir() / "annotations.jsonl")
-    codebooks = {}
     for row in rows:
         version = row["codebook_version"]
-        cb = codebooks.setdefault(version, load_codebook(default_codebook_path(version)))
+        cb = packaged_codebook(version)
         for dim in DIMENSIONS:
             cb.validate_label(dim, row[dim])  # a LabelError if not
         if "none" in row["topic"]:
@@ -156,7 +162,7 @@ def test_every_passage_has_gold_valid_for_its_codebook_version_and_says_how_it_w
         readers.setdefault(a["passage_id"], {})[a["annotator"]] = a
     for row in _gold_rows():
         pid = row["passage_id"]
-        cb = load_codebook(default_codebook_path(row["codebook_version"]))
+        cb = packaged_codebook(row["codebook_version"])
         labels = {d: cb.validate_label(d, row[d]) for d in DIMENSIONS}
         read = readers[pid]
         for dim in DIMENSIONS:
