@@ -47,6 +47,7 @@ class TableOptions:
     id_col: str | None = None
     skip_bad: bool = False
     columns: dict[str, str] = field(default_factory=dict)  # {document field: table column}
+    target_col: str | None = None  # the target of each row's stance: kept as metadata, part of the id
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.columns if f not in STANDARD_META]
@@ -66,21 +67,24 @@ class InputOptions:
     max_text_bytes: int | None = MAX_TEXT_BYTES  # None: no limit (scoring keeps nothing in a database)
 
 
-def document_id(text: str, meta: dict[str, Any]) -> str:
-    """Stable id from the outlet and the text (or from an id column when the input has one)."""
+def document_id(text: str, meta: dict[str, Any], target: str | None = None) -> str:
+    """Stable id from the outlet and the text (or from an id column when the input has one), and the
+    stated target when there is one: one text toward two targets is two items to label and score."""
     if meta.get("external_id") not in (None, ""):
         key = f"id\x1f{meta.get('outlet') or ''}\x1f{meta['external_id']}"
     else:
         key = f"text\x1f{meta.get('outlet') or ''}\x1f{text}"
+    if target is not None:
+        key += f"\x1ftarget\x1f{target}"
     return "d" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
 def make_document(text: str, source: str, meta: dict[str, Any], unit: str = "paragraph",
-                  is_example: bool = False) -> Document:
+                  is_example: bool = False, target: str | None = None) -> Document:
     """Build a document and its passages; metadata values are kept as strings, empty ones dropped."""
     clean = {k: (v if isinstance(v, (bool, int, float)) else str(v)) for k, v in meta.items()
              if v is not None and str(v).strip() != ""}
-    doc_id = document_id(text, clean)
+    doc_id = document_id(text, clean, target)
     return Document(doc_id, source, text, clean, split_passages(doc_id, text, unit), is_example)
 
 
@@ -92,6 +96,8 @@ def table_record(where: str, row: dict[str, Any] | str, table: TableOptions) -> 
     mapped = table.columns.values()
     cols = table.meta_cols if table.meta_cols is not None else [
         c for c in row if c not in {table.text_col, table.id_col}]
+    if table.target_col and table.target_col not in cols:
+        cols = [*cols, table.target_col]
     meta = {c: row.get(c) for c in cols if c not in mapped}  # a mapped column is kept under its field only
     meta.update((name, row.get(col)) for name, col in table.columns.items())
     if table.id_col:
@@ -122,7 +128,20 @@ def build_document(record: Record, options: InputOptions) -> Document:
     meta.update(options.meta)
     if external is not None:
         meta["external_id"] = external
-    return make_document(text, record.source, meta, options.unit)
+    return make_document(text, record.source, meta, options.unit, target=_target(record, meta, options))
+
+
+def _target(record: Record, meta: dict[str, Any], options: InputOptions) -> str | None:
+    """The stated target of a record's stance (`--target-col`), from its column or `--meta`; an
+    `InputError` naming the record when it has none."""
+    column = options.table.target_col
+    if not column:
+        return None
+    value = meta.get(column)
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        raise InputError(f"{record.where}: no target in column {column!r} (--target-col); every passage needs the "
+                         f"target of its stance" + ("" if record.meta else f", e.g. --meta {column}=..."))
+    return str(value).strip()
 
 
 def check_columns(columns: list[str], table: TableOptions, source: str) -> None:
@@ -130,6 +149,7 @@ def check_columns(columns: list[str], table: TableOptions, source: str) -> None:
     (a column that differs only in case, a close spelling, or for the text a usual text column name)."""
     wanted = [(table.text_col, "--text-col"), *((c, "--meta-cols") for c in table.meta_cols or []),
               *([(table.id_col, "--id-col")] if table.id_col else []),
+              *([(table.target_col, "--target-col")] if table.target_col else []),
               *((col, _map_option(name)) for name, col in table.columns.items())]
     missing = [(col, option) for col, option in wanted if col not in columns]
     if not missing:

@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from .options import progress, project_option, quiet_option
+from .options import progress, project_option, quiet_option, target_col_option
 
 dimension_option = click.option(
     "--dimension", "-d", "dimensions", multiple=True,
@@ -35,21 +35,23 @@ examples_option = click.option(
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
 @click.option("--include-validation", is_flag=True, help="Also train on the validation sample's labelled "
               "passages (its figures then say they are no longer held out).")
+@target_col_option
 @quiet_option
 def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot,
-                  include_validation, quiet):
+                  include_validation, target_col, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
     \b
     Example:
       stance train --project myproject --dimension posture --include-examples
+      stance train --project debates --target-col motion
     """
     from ..models import train_project
 
     model, evaluation, path = train_project(
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
-        n_boot=n_boot, progress=progress(quiet), include_validation=include_validation)
+        n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col)
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -72,9 +74,10 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
               help="Measure a saved model on this labelled file (CSV, JSONL or Parquet: a text column and one "
                    "column per dimension) instead of cross-validating.")
 @click.option("--text-col", default="text", show_default=True, help="Text column of the --labels file.")
+@target_col_option
 @quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, no_learning_curve,
-                     as_json, model_path, labels_path, text_col, quiet):
+                     as_json, model_path, labels_path, text_col, target_col, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
     Passages of one document never sit on both sides of a split; written codebook examples never
@@ -84,9 +87,10 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     Examples:
       stance evaluate --project myproject --dimension posture
       stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
+      stance evaluate --project debates --target-col motion
     """
     if labels_path:
-        _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json)
+        _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col)
         return
     if model_path:
         raise click.UsageError("--model is for measuring a saved model on a --labels file")
@@ -94,7 +98,8 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
 
     result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
                               include_examples=include_examples, n_splits=folds, n_boot=n_boot,
-                              learning_curve=not no_learning_curve, progress=progress(quiet))
+                              learning_curve=not no_learning_curve, progress=progress(quiet),
+                              target_column=target_col)
     click.echo(result.summary())
     for d in result.dimensions.values():
         if d.confusion is not None:
@@ -161,7 +166,7 @@ def models_command(project_path):
     click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
-def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json) -> None:
+def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col) -> None:
     """`evaluate --labels`: a saved model's figures on a labelled file, beside the majority baseline."""
     from ..codebook import load_codebook
     from ..models import load_latest, load_model
@@ -176,7 +181,8 @@ def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_j
     home = Path(project_path)
     codebook = Project.open(home).codebook if (home / DB_NAME).exists() else load_codebook()
     model = load_model(model_path, codebook=codebook) if model_path else load_latest(project_path)
-    figures = evaluate_labelled_file(model, labels_path, text_col=text_col, codebook=codebook, n_boot=n_boot)
+    figures = evaluate_labelled_file(model, labels_path, text_col=text_col, codebook=codebook, n_boot=n_boot,
+                                     target_col=target_col)
     click.echo(f"Measured on {labels_path} (95% intervals: bootstrap over its rows).\n")
     for fig in figures.values():
         for line in figure_lines(fig):

@@ -11,6 +11,11 @@ project_option = click.option(
     type=click.Path(file_okay=False), help="Project folder (made by `stance init`).",
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+target_col_option = click.option(
+    "--target-col", default=None, metavar="COLUMN",
+    help="Column (passage metadata in a project) with the target of each passage's stance, e.g. a debate "
+         "motion: for stance toward a stated target (docs/models.md).",
+)
 
 
 def progress(quiet: bool) -> Callable[[str], None] | None:

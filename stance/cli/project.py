@@ -12,7 +12,7 @@ from ..codebook import load_codebook, render_html, render_text
 from ..errors import InputError
 from ..ingest import TableOptions, ingest, iter_files
 from ..store import Project
-from .options import column_fields, column_options, project_option
+from .options import column_fields, column_options, project_option, target_col_option
 
 
 def parse_meta(values: tuple[str, ...]) -> dict[str, str]:
@@ -58,10 +58,11 @@ def init(path: str, codebook: str | None) -> None:
               "several scraped articles (lead-image credits, 'keep reading', subscribe lines, bios).")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable files and bad rows (and list them) "
               "instead of stopping with nothing imported.")
+@target_col_option
 def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, ...], text_col: str,
                    meta_cols: str | None, id_col: str | None, title_col: str | None, date_col: str | None,
                    author_col: str | None, column_map: tuple[str, ...], unit: str, split_docs: bool,
-                   skip_bad: bool) -> None:
+                   skip_bad: bool, target_col: str | None) -> None:
     """Read text, Markdown, HTML, CSV, JSONL or Parquet files (or folders) into the project.
 
     One import is one transaction: if a file is bad, nothing is imported unless --skip-bad.
@@ -73,9 +74,13 @@ def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, .
       stance ingest export.csv --project myproject --text-col body --meta-cols outlet,author,date,title,url
       stance ingest speeches.csv -p myproject --text-col Transcript --map title=Title,date=Date,author=President
       stance ingest scraped.txt --project myproject --split-docs
+      stance ingest claims.csv --project debates --text-col claim --target-col motion
+
+    With --target-col, each row's target is kept as its passages' metadata and is part of its document's
+    id (one text toward two targets is two documents); every row needs one.
     """
     project = Project.open(project_path)
-    table = TableOptions(text_col=text_col, id_col=id_col,
+    table = TableOptions(text_col=text_col, id_col=id_col, target_col=target_col,
                          meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()] if meta_cols else None,
                          columns=column_fields(title_col, date_col, author_col, column_map))
     files = list(iter_files(paths))

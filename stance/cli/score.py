@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..errors import InputError
-from .options import column_fields, column_options
+from .options import column_fields, column_options, target_col_option
 
 
 @click.command("score")
@@ -41,9 +41,10 @@ from .options import column_fields, column_options
 @click.option("--workers", default=2, show_default=True, help="Worker processes of the local Dask cluster.")
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="An unreadable input file stops the run (nothing written), or is named and skipped.")
+@target_col_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, title_col, date_col, author_col,
-          column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, quiet):
+          column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, target_col, quiet):
     """Score passages with the trained models: label and probability of every value, per dimension.
 
     INPUT is any number of files, folders, globs ('shards/*.parquet') or - for stdin (one text a line,
@@ -58,6 +59,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
       stance score 'shards/*.parquet' --project myproject --engine dask -o scored/
       cat passages.txt | stance score - --project myproject -o scores.jsonl
       stance score --project myproject
+      stance score claims.csv --project debates --text-col claim --target-col motion -o scores.csv
     """
     from .. import score as lib
     from .project import parse_meta
@@ -70,7 +72,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
         project = project_path or "."
         with _bar(quiet) as bar:
             result = lib.score_project(project, model=model_path, batch_size=batch_size, jobs=jobs,
-                                       progress=bar.update)
+                                       progress=bar.update, target_column=target_col)
         click.echo(f"Stored predictions for {result['passages']} passages ({', '.join(result['dimensions'])}) "
                    f"in {project}.")
         _transfer(project)
@@ -88,6 +90,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
                    if meta_cols else None, id_col=id_col, meta=parse_meta(meta),
                    columns=column_fields(title_col, date_col, author_col, column_map), unit=unit, level=level, codebook=codebook,
+                   target_col=target_col,
                    batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
                    on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
     with _bar(quiet) as bar:
@@ -130,21 +133,26 @@ def _open(project_path):
 
 
 class _bar:
-    """A tqdm progress bar with passages per second on stderr (nothing with --quiet)."""
+    """A tqdm progress bar with passages per second on stderr (nothing with --quiet), drawn from the first
+    scored batch on: a run that stops on a mistake before scoring prints its one-line error alone."""
 
     def __init__(self, quiet: bool):
-        from tqdm import tqdm
-
-        self.bar = tqdm(unit=" passages", unit_scale=True, file=sys.stderr, disable=quiet, smoothing=0.1,
-                        mininterval=0.5)
+        self.quiet = quiet
+        self.bar = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
     def update(self, n: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(unit=" passages", unit_scale=True, file=sys.stderr, disable=self.quiet, smoothing=0.1,
+                            mininterval=0.5)
         self.bar.update(n)
 
 

@@ -22,6 +22,7 @@ from ..errors import ModelError
 from .data import MIN_PER_CLASS, class_counts, describe_small, gold_data, label_array, small_class_problems
 from .metrics import multi_label_figures, single_label_figures
 from .model import StanceModel
+from .targets import target_values
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def _fit(rows, dim, features, target_column, classes, random_state, model_params
 
 
 def _targets(rows, target_column):
-    return None if target_column is None else rows[target_column].tolist()
+    return None if target_column is None else target_values(rows, target_column, "the gold labels")
 
 
 def _align(p: np.ndarray, fold_classes: list[str], classes: list[str], multi: bool) -> np.ndarray:

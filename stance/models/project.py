@@ -33,21 +33,24 @@ def train_project(
     n_boot: int = 1000,
     progress: Callable[[str], None] | None = None,
     include_validation: bool = False,
+    target_column: str | None = None,
 ) -> tuple[StanceModel, EvaluationResult | None, Path]:
     """Train on the project's gold labels, cross-validate (for the card's figures), save the model
     and its card under `project.models_dir`, and register it for each dimension. Passages of the
     validation sample are left out unless `include_validation` (the card then says how many were used).
+    `target_column` names the passage metadata with each passage's target (`stance ingest --target-col`).
 
     Returns (model, evaluation or None, path of the saved model file).
     """
     project = _open(project)
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
-                  drop_rare=drop_rare, progress=progress, include_validation=include_validation)
+                  drop_rare=drop_rare, progress=progress, include_validation=include_validation,
+                  target_column=target_column)
     evaluation = None
     if cross_validate:
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
                               include_examples=include_examples, n_boot=n_boot, learning_curve=False,
-                              progress=progress)
+                              progress=progress, target_column=target_column)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"
     path = Path(project.models_dir) / f"{name}-{stamp}.skops"

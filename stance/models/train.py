@@ -18,6 +18,7 @@ from .data import (
     small_class_problems,
 )
 from .model import StanceModel
+from .targets import target_values
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ def train(
         raise ModelError("cannot train: " + "; ".join(problems))
     warnings = skipped + warnings
     if target_column is not None and target_column not in frame.columns:
-        raise ModelError(f"no target column {target_column!r}; columns: {', '.join(map(str, frame.columns))}")
+        raise ModelError(f"no target column {target_column!r} in the gold labels' passages; columns: "
+                         f"{', '.join(map(str, frame.columns))} (ingest with --target-col to keep one)")
 
     Y = pd.DataFrame(index=frame.index)
     for dim in dims:
@@ -96,7 +98,7 @@ def train(
         f"from {frame['doc_id'].nunique()} documents ({features})")
     model = StanceModel(features=features, **model_params)
     model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=frame["doc_id"].to_numpy(),
-              targets=None if target_column is None else frame[target_column].tolist(),
+              targets=None if target_column is None else target_values(frame, target_column, "the gold labels"),
               classes={d.name: keep_values[d.name] for d in dims})
     model.codebook_name_ = data.codebook.name
     model.codebook_version_ = data.codebook.version

@@ -30,7 +30,7 @@ from ..readers import Span, is_table, reader_for
 from .document import document_level, index_spec
 from .files import ScoreSummary, empty_output, passage_batches, plan_inputs
 from .output import AtomicWriter, output_format
-from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns
+from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns, with_target_column
 from .tally import IdTally
 
 TEXT_FILES_PER_PARTITION = 50
@@ -81,7 +81,8 @@ def score_partition(part: Partition, plan: ScoringPlan, options: dict[str, Any])
     skip = options["skip_row"]
     docs = (doc for p in part.paths
             for doc in read_documents(Path(p), reading, skip, lambda where, why: None, span=part.span))
-    parts = [_finish(frame, predict_columns(plan, frame["text"].tolist(), options["terms"]), options)
+    parts = [_finish(frame, predict_columns(plan, frame["text"].tolist(), options["terms"], plan.targets(frame)),
+                     options)
              for frame in passage_batches(docs, options["meta_columns"], batch_size, reading.table.id_col)]
     return pd.concat(parts, ignore_index=True) if parts else options["empty"]
 
@@ -99,7 +100,7 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
                level: str = "passage",
                codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                rows_per_partition: int = 20_000, with_text: bool = False, terms: int = 0, on_error: str = "stop",
-               on_skip=None, progress=None, client=None) -> ScoreSummary:
+               on_skip=None, progress=None, client=None, target_col: str | None = None) -> ScoreSummary:
     """Score files on a Dask cluster into `output`: a .parquet/.csv/.jsonl file (written by this process,
     partition by partition in input order, moved into place when complete) or a folder (name ending
     in "/": one Parquet file per partition, written by the workers into a temporary folder that is
@@ -117,8 +118,9 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     codebook = codebook or load_codebook()
     if level == "document":
         index_spec(codebook)  # a codebook's index that it cannot carry fails before reading
-    plan = make_plan(model_or_models, codebook=codebook)
-    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}))
+    plan = with_target_column(make_plan(model_or_models, codebook=codebook), target_col)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}),
+                         target_col=target_col)
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
     in_plan = plan_inputs(inputs, reading, on_error)
     summary = ScoreSummary(output=Path(output))

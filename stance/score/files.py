@@ -33,7 +33,16 @@ from ..readers import is_table, iter_files, reader_for
 from ..readers.jsonl import object_lines
 from .document import document_level, index_spec
 from .output import AtomicWriter, output_format
-from .plan import DEFAULT_BATCH_SIZE, ID_COLUMNS, ScoringPlan, assemble, make_plan, pooled, predict_columns
+from .plan import (
+    DEFAULT_BATCH_SIZE,
+    ID_COLUMNS,
+    ScoringPlan,
+    assemble,
+    make_plan,
+    pooled,
+    predict_columns,
+    with_target_column,
+)
 from .tally import IdTally
 
 Progress = Callable[[int], None]
@@ -108,7 +117,7 @@ def plan_inputs(inputs: Iterable[str | Path], options: InputOptions, on_error: s
             if col in table.columns.values():  # kept under its field's name, a standard column
                 continue
             if col not in extra and col != table.text_col and (table.meta_cols is None or col in table.meta_cols
-                                                               or col == table.id_col):
+                                                               or col in (table.id_col, table.target_col)):
                 extra.append(col)
     extra.extend(options.meta)
     reserved = {*STANDARD_META, *ID_COLUMNS, *TAIL_COLUMNS}
@@ -212,7 +221,7 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
                 level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
                 progress: Progress | None = None, on_skip: Skip | None = None,
-                stdin: TextIO | None = None) -> Iterator[pd.DataFrame]:
+                stdin: TextIO | None = None, target_col: str | None = None) -> Iterator[pd.DataFrame]:
     """Stream scored batches (passage or document level) from files, directories, globs or "-" (stdin).
 
     Everything that can be checked is checked before the first batch (files exist, tables have the
@@ -220,13 +229,16 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     two batches, so each document-level row is complete. `progress(n)` is called after each batch.
     `meta` (`--meta`) is metadata for every document and `columns` ({field: column}, `--title-col`...) the
     table columns that are a document's title, date, author..., as `stance ingest` takes them, so ids match.
+    `target_col` names the column (or `--meta` key) with each passage's target, for a model trained with
+    targets; it is part of each document's id, as in `stance ingest --target-col`.
     """
     if level not in ("passage", "document"):
         raise InputError(f"level must be 'passage' or 'document', got {level!r}")
     if batch_size < 1 or jobs < 1:
         raise InputError("batch_size and jobs must be at least 1")
-    plan = make_plan(model_or_models, codebook=codebook)
-    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}))
+    plan = with_target_column(make_plan(model_or_models, codebook=codebook), target_col)
+    table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}),
+                         target_col=target_col)
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)
     inputs = list(inputs)
     stdin_header, stdin_rows = (None, None)
@@ -262,7 +274,9 @@ def empty_output(plan: ScoringPlan, meta_columns: list[str], level: str = "passa
     """The output's columns and dtypes with no rows (scores one made-up passage and drops it)."""
     row = {"doc_id": "d", "passage_id": "p", **dict.fromkeys(meta_columns, "x"), "source": "x",
            "is_boilerplate": False, "text": "x"}
-    scored = assemble(pd.DataFrame([row]), predict_columns(plan, ["x"], terms), with_text or level == "document")
+    targets = None if plan.target_column is None else ["x"]
+    scored = assemble(pd.DataFrame([row]), predict_columns(plan, ["x"], terms, targets),
+                      with_text or level == "document")
     return (document_level(scored, codebook or load_codebook()) if level == "document" else scored).iloc[:0]
 
 

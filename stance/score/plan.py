@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from ..codebook import Codebook, load_codebook
 from ..documents import STANDARD_META
 from ..errors import InputError, ModelError
 from ..models.model import StanceModel
+from ..models.targets import check_target_column, target_values, uses_targets
 from ..passages import boilerplate_kind
 from ..store import Project
 
@@ -35,6 +36,7 @@ class ScoringPlan:
     groups: list[tuple[StanceModel, list[str]]]
     model_ids: dict[str, int | None] = field(default_factory=dict)
     order: dict[str, list[str]] = field(default_factory=dict)
+    target_column: str | None = None  # the passage frame's column with each passage's stated target
     term_names: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # per model, built on use
 
     @property
@@ -51,6 +53,10 @@ class ScoringPlan:
                 return model
         raise ModelError(f"no model scores dimension {dimension!r}; scored: {', '.join(self.dimensions)}")
 
+    def targets(self, frame: pd.DataFrame) -> list[str] | None:
+        """The stated target of each passage of `frame`, for models trained with targets (else None)."""
+        return None if self.target_column is None else target_values(frame, self.target_column)
+
     def feature_names(self, model: StanceModel) -> np.ndarray:
         """The feature names of `model` (for --terms), built once per run, not once per batch."""
         if id(model) not in self.term_names:
@@ -62,6 +68,13 @@ class ScoringPlan:
         trained = [str(c) for c in self.model(dimension).classes_[dimension]]
         order = self.order.get(dimension, [])
         return [v for v in order if v in trained] + [v for v in trained if v not in order]
+
+
+def with_target_column(plan: ScoringPlan, target_column: str | None) -> ScoringPlan:
+    """`plan` reading each passage's target from `target_column`; a one-line `ModelError` when its models
+    need a target column and none is given, or one is given and no model uses it."""
+    check_target_column((m for m, _ in plan.groups), target_column)
+    return replace(plan, target_column=target_column)
 
 
 def make_plan(models, dimensions: list[str] | None = None, codebook: Codebook | None = None) -> ScoringPlan:
@@ -144,11 +157,13 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
 
 # -- prediction ---------------------------------------------------------------------------------------
 
-def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0) -> dict[str, Any]:
-    """Prediction columns for `texts`, in plan order: `D`, `D:value`..., and `D:terms` if `terms`."""
+def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0,
+                    targets: list[str] | None = None) -> dict[str, Any]:
+    """Prediction columns for `texts`, in plan order: `D`, `D:value`..., and `D:terms` if `terms`.
+    `targets` (one per text) go to the models trained with a target per passage."""
     out: dict[str, dict[str, Any]] = {}
     for model, dims in plan.groups:
-        X = model.transform(texts)  # once for every dimension this model serves
+        X = model.transform(texts, targets if uses_targets(model) else None)  # once for all its dimensions
         for d in dims:
             head = model.head(d)
             classes = plan.classes(d)
@@ -195,14 +210,15 @@ def assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: 
 
 
 def score_frame(model_or_models, frame: pd.DataFrame, text_col: str = "text", with_text: bool = False,
-                terms: int = 0, codebook: Codebook | None = None) -> pd.DataFrame:
+                terms: int = 0, codebook: Codebook | None = None, target_col: str | None = None) -> pd.DataFrame:
     """Score a DataFrame of passages in memory; one output row per input row (see the module doc).
 
-    With `codebook`, dimensions and values come in codebook order (else in the model's order)."""
+    With `codebook`, dimensions and values come in codebook order (else in the model's order).
+    `target_col` names the column with each passage's target, for a model trained with targets."""
     if text_col not in frame.columns:
         raise InputError(f"the frame has no column {text_col!r}; columns are: "
                          f"{', '.join(map(str, frame.columns))}")
-    plan = make_plan(model_or_models, codebook=codebook)
+    plan = with_target_column(make_plan(model_or_models, codebook=codebook), target_col)
     texts = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in frame[text_col]]
     base = pd.DataFrame(index=frame.index)
     for col in ID_COLUMNS:
@@ -216,14 +232,14 @@ def score_frame(model_or_models, frame: pd.DataFrame, text_col: str = "text", wi
     base["is_boilerplate"] = (frame["is_boilerplate"].astype(bool) if "is_boilerplate" in frame
                               else [boilerplate_kind(t) is not None for t in texts])
     base["text"] = texts
-    return assemble(base, predict_columns(plan, texts, terms), with_text)
+    return assemble(base, predict_columns(plan, texts, terms, plan.targets(frame)), with_text)
 
 
 def pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: int):
     """(frame, prediction columns) for each frame, in order; `jobs` > 1 scores in that many processes."""
     if jobs <= 1:
         for frame in frames:
-            yield frame, predict_columns(plan, frame["text"].tolist(), terms)
+            yield frame, predict_columns(plan, frame["text"].tolist(), terms, plan.targets(frame))
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -233,7 +249,7 @@ def pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: 
     pending: deque = deque()
     try:
         for frame in frames:
-            pending.append((frame, pool.submit(_worker_predict, frame["text"].tolist(), terms)))
+            pending.append((frame, pool.submit(_worker_predict, frame["text"].tolist(), terms, plan.targets(frame))))
             if len(pending) >= 2 * jobs:  # a bounded window keeps memory flat
                 done, fut = pending.popleft()
                 yield done, fut.result()
@@ -252,7 +268,7 @@ def _init_worker(plan: ScoringPlan) -> None:
     _WORKER_PLAN = plan
 
 
-def _worker_predict(texts: list[str], terms: int) -> dict[str, Any]:
+def _worker_predict(texts: list[str], terms: int, targets: list[str] | None) -> dict[str, Any]:
     assert _WORKER_PLAN is not None
-    return predict_columns(_WORKER_PLAN, texts, terms)
+    return predict_columns(_WORKER_PLAN, texts, terms, targets)
 

@@ -11,22 +11,31 @@ import numpy as np
 import pandas as pd
 
 from ..documents import STANDARD_META
-from ..store import Project, latest_predictions, now, replace_predictions
-from .plan import load_plan, pooled
+from ..errors import InputError
+from ..store import Project, latest_predictions, now, replace_predictions, with_custom_meta
+from .plan import load_plan, pooled, with_target_column
 
 
 def score_project(project: Project | str | Path, model: str | Path | None = None, batch_size: int = 2000,
-                  jobs: int = 1, progress: Callable[[int], None] | None = None) -> dict:
+                  jobs: int = 1, progress: Callable[[int], None] | None = None,
+                  target_column: str | None = None) -> dict:
     """Score every passage of the project and store the predictions (one transaction).
 
     Uses the project's latest model for each dimension, or the model file `model` (registered in the
     project if it is not yet). Re-scoring with the same model replaces its earlier predictions; those of
-    other models are kept as history. Returns {"passages", "dimensions", "model_ids"}.
+    other models are kept as history. `target_column` names the passage metadata with each passage's
+    target (`stance ingest --target-col`), for models trained with targets.
+    Returns {"passages", "dimensions", "model_ids"}.
     """
     if isinstance(project, (str, Path)):
         project = Project.open(project)
-    plan = load_plan(project, model, register=True)
+    plan = with_target_column(load_plan(project, model, register=True), target_column)
     passages = project.passages_frame(include_examples=True)
+    if target_column is not None:
+        passages = with_custom_meta(passages)
+        if target_column not in passages.columns:
+            raise InputError(f"the project's passages have no metadata {target_column!r} (--target-col); ingest "
+                             f"with --target-col {target_column} to keep each passage's target")
     frames = (passages.iloc[i:i + batch_size] for i in range(0, len(passages), batch_size))
     stamp = now()
     rows = []

@@ -62,6 +62,19 @@ def passages_frame(conn: sqlite3.Connection, include_examples: bool = True) -> p
     return frame
 
 
+def with_custom_meta(frame: pd.DataFrame, exclude: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """`frame` (with a `meta_json` column, as `passages_frame` gives it) plus one column per custom
+    metadata key (a `--meta` key or a table's own column, such as a `--target-col`), as a string or None;
+    keys that would shadow a column of `frame` or a name in `exclude` are left in `meta_json`."""
+    extras = [json.loads(m) if m else {} for m in frame["meta_json"]]
+    out = frame.copy()
+    for key in dict.fromkeys(k for e in extras for k in e):
+        if key not in out.columns and key not in exclude:
+            out[key] = pd.Series([None if e.get(key) is None else str(e[key]) for e in extras], index=frame.index,
+                                 dtype=object)
+    return out
+
+
 def passage_exists(conn: sqlite3.Connection, passage_id: str) -> bool:
     """True when the project has a passage with this id."""
     return conn.execute("SELECT 1 FROM passages WHERE id = ?", (passage_id,)).fetchone() is not None

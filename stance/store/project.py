@@ -192,8 +192,9 @@ class Project:
     def gold_frame(self, include_examples: bool = False) -> pd.DataFrame:
         """Passages with a current gold label, one column per codebook dimension.
 
-        Columns: passage_id, doc_id, text, is_example, is_boilerplate and one per dimension
-        (str for single-valued, list[str] for multi-valued, None where no gold label exists).
+        Columns: passage_id, doc_id, text, is_example, is_boilerplate, outlet, author, date, title, one per
+        dimension (str for single-valued, list[str] for multi-valued, None where no gold label exists), then
+        one per custom metadata key of the documents (such as a `--target-col`), as a string or None.
         """
         dims = self.codebook.dimension_names
         by_passage: dict[str, dict[str, Any]] = {}
@@ -207,7 +208,9 @@ class Project:
                                    dtype=object)
         keep = ["passage_id", "doc_id", "text", "is_example", "is_boilerplate", "outlet", "author", "date",
                 "title", *dims]
-        return frame[keep].reset_index(drop=True)
+        frame = documents.with_custom_meta(frame)  # e.g. the target of each passage's stance (--target-col)
+        custom = [c for c in frame.columns if c not in passages.columns and c not in dims]
+        return frame[[*keep, *custom]].reset_index(drop=True)
 
     # -- models and predictions ------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import InputError
+from ..models.targets import check_target_column, target_values
 from .figures import TargetFigures, target_figures
 
 
@@ -37,13 +38,16 @@ def read_labelled(path: str | Path, text_col: str = "text") -> pd.DataFrame:
 
 
 def evaluate_labelled_file(model, path: str | Path, text_col: str = "text", codebook: Codebook | None = None,
-                           n_boot: int = 1000) -> dict[str, TargetFigures]:
+                           n_boot: int = 1000, target_col: str | None = None) -> dict[str, TargetFigures]:
     """Figures of `model` (a fitted `StanceModel`) on every single-valued dimension that `path` labels.
 
     Values outside the codebook are refused, naming the row; rows without a label for a dimension are
-    left out of that dimension's figures."""
+    left out of that dimension's figures. `target_col` names the column with each row's target, for a
+    model trained with targets (a one-line error when one is needed and missing, or given and unused)."""
     codebook = codebook or load_codebook()
+    check_target_column([model], target_col)
     frame = read_labelled(path, text_col)
+    targets = None if target_col is None else target_values(frame, target_col, str(path))
     dims = [d for d in model.dimensions_ if d in frame.columns and not model.multi_.get(d, False)]
     if not dims:
         raise InputError(f"{path}: no column for a dimension this model labels ({', '.join(model.dimensions_)}); "
@@ -55,7 +59,7 @@ def evaluate_labelled_file(model, path: str | Path, text_col: str = "text", code
                 raise InputError(f"{path}: row {int(i) + 2}: {d} value {str(v)!r} is not in the codebook; valid: "
                                  f"{', '.join(codebook.dimension(d).value_names)}")
     texts = frame[text_col].fillna("").astype(str).tolist()
-    X = model.transform(texts)
+    X = model.transform(texts, targets)
     out = {}
     for d in dims:
         has = frame[d].fillna("").astype(str).str.strip() != ""
