@@ -42,9 +42,13 @@ from .options import column_fields, column_options, target_col_option
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
               help="An unreadable input file stops the run (nothing written), or is named and skipped.")
 @target_col_option
+@click.option("--codebook", "codebook_path", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="The codebook the --model was trained under, when scoring outside its project (value order, "
+                   "and the index of --level document); default: the project's, else the packaged one.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, title_col, date_col, author_col,
-          column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, target_col, quiet):
+          column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, target_col,
+          codebook_path, quiet):
     """Score passages with the trained models: label and probability of every value, per dimension.
 
     INPUT is any number of files, folders, globs ('shards/*.parquet') or - for stdin (one text a line,
@@ -56,6 +60,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
       stance score articles/ --project myproject -o scores.parquet
       stance score big.csv --text-col body --model myproject/models/stance-20250101T000000.skops -o scores.csv --jobs 2
       stance score corpus.parquet --project myproject --level document -o docs.csv
+      stance score speeches/ --model hawks.skops --codebook hawks.yaml --level document -o docs.csv
       stance score 'shards/*.parquet' --project myproject --engine dask -o scored/
       cat passages.txt | stance score - --project myproject -o scores.jsonl
       stance score --project myproject
@@ -86,7 +91,9 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
 
     project = Project.open(project_path) if project_path else None  # opened once, for plan and codebook
     plan = lib.load_plan(project, model_path)
-    codebook = project.codebook if project is not None else load_codebook()
+    if codebook_path and project is not None:
+        raise click.UsageError("--codebook is for scoring with --model outside a project; a project has its own")
+    codebook = project.codebook if project is not None else load_codebook(codebook_path)
     options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
                    if meta_cols else None, id_col=id_col, meta=parse_meta(meta),
                    columns=column_fields(title_col, date_col, author_col, column_map), unit=unit, level=level, codebook=codebook,

@@ -92,6 +92,8 @@ def gold_data(source, codebook: Codebook | None = None, include_examples: bool =
         frame["passage_id"] = [str(i) for i in range(len(frame))]
     frame["doc_id"] = frame["doc_id"].astype(str)
     frame["text"] = frame["text"].fillna("").astype(str)
+    if include_examples and not frame["is_example"].any():  # no example documents: the codebook's own
+        frame = pd.concat([frame, codebook_examples(codebook)], ignore_index=True)
     frame = frame.reset_index(drop=True)
     problems = []
     for dim in codebook.dimensions:
@@ -105,6 +107,25 @@ def gold_data(source, codebook: Codebook | None = None, include_examples: bool =
     if problems:
         raise ModelError("; ".join(problems))
     return GoldData(frame, codebook, validation_used, held_out)
+
+
+def codebook_examples(codebook: Codebook) -> pd.DataFrame:
+    """The codebook's own written examples (`examples:` under its values) as gold rows marked `is_example`:
+    each labels one dimension with the value it illustrates, and is a document of its own. A `ModelError`
+    says so plainly when the codebook has none (for `include_examples` on a project without example
+    documents, as with a custom codebook)."""
+    rows = []
+    for dim in codebook.dimensions:
+        for value in dim.values:
+            for i, text in enumerate(value.examples):
+                rows.append({"passage_id": f"example:{dim.name}:{value.name}:{i}",
+                             "doc_id": f"example:{dim.name}:{value.name}:{i}", "text": str(text),
+                             "is_example": True, dim.name: [value.name] if dim.multi else value.name})
+    if not rows:
+        raise ModelError(f"--include-examples: the codebook {codebook.name!r} has no written examples (add "
+                         "'examples:' under its values) and the project has no example documents; train without "
+                         "--include-examples")
+    return pd.DataFrame(rows)
 
 
 def has_label(v) -> bool:

@@ -25,7 +25,7 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
                  date_col: str = "date", progress: Callable[[str], None] | None = None) -> ReportResult:
     """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`)."""
     say = progress or log.info
-    agreement = quality = None
+    agreement = quality = curves = None
     validation = ValidationInputs()
     if isinstance(source, pd.DataFrame):
         scores = source
@@ -33,6 +33,10 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
             from ..codebook import load_codebook
 
             codebook = load_codebook()
+        if not any(d in scores.columns for d in codebook.dimension_names):
+            raise InputError(f"the scores have no column for any dimension of codebook {codebook.name!r} "
+                             f"({', '.join(codebook.dimension_names)}); give the codebook they were scored under "
+                             "(--codebook FILE, or codebook= in Python)")
         label = "a scores table"
     else:
         from ..store import Project
@@ -55,10 +59,11 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
                       and (err := an.classifier_errors(project, dim)) is not None}
         agreement = an.annotation_quality(project)
         quality = an.model_quality(project)
+        curves = an.learning_curves(project)
     summary = summarise(scores, codebook, by=by, time=time, topic=topic, compare=compare,
                         min_passages=min_passages, errors=errors if correct else None, agreement=agreement,
                         model_quality=quality, n_boot=n_boot, title=title, source=label, progress=progress,
-                        date_col=date_col, validation=validation)
+                        date_col=date_col, validation=validation, learning_curves=curves)
     say("drawing the charts")
     figures = draw(summary)
     pngs = rasterise(figures)

@@ -27,7 +27,7 @@ from ..codebook import Codebook, load_codebook
 from ..documents import InputOptions, TableOptions, read_documents
 from ..errors import InputError
 from ..readers import Span, is_table, reader_for
-from .document import document_level, index_spec
+from .document import check_document_plan, document_level
 from .files import ScoreSummary, empty_output, passage_batches, plan_inputs
 from .output import AtomicWriter, output_format
 from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_columns, with_target_column
@@ -116,9 +116,9 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     if not to_folder:
         output_format(output)
     codebook = codebook or load_codebook()
-    if level == "document":
-        index_spec(codebook)  # a codebook's index that it cannot carry fails before reading
     plan = with_target_column(make_plan(model_or_models, codebook=codebook), target_col)
+    if level == "document":
+        check_document_plan(plan.dimensions, codebook)  # a codebook that cannot carry these fails before reading
     table = TableOptions(text_col=text_col, meta_cols=meta_cols, id_col=id_col, columns=dict(columns or {}),
                          target_col=target_col)
     reading = InputOptions(table, dict(meta or {}), unit, max_text_bytes=None)

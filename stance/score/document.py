@@ -36,6 +36,24 @@ def index_spec(codebook: Codebook, index: IndexDefinition | None = None) -> Inde
     return spec
 
 
+def check_document_plan(dimensions: list[str], codebook: Codebook) -> IndexDefinition | None:
+    """Before reading any input: the document-level scores of `dimensions` can be read under `codebook`
+    (each scored dimension is one of its dimensions, and its index's dimension is scored); an `InputError`
+    naming the fix otherwise, such as a model trained under a custom codebook scored with the default one.
+    Returns the index the scores carry (`index_spec`)."""
+    foreign = [d for d in dimensions if d not in codebook.dimension_names]
+    if foreign:
+        raise InputError(f"the model scores {', '.join(foreign)}, which codebook {codebook.name!r} "
+                         f"{codebook.version} does not have (its dimensions: {', '.join(codebook.dimension_names)}); "
+                         "give the codebook the model was trained under: --codebook FILE, or --project")
+    spec = index_spec(codebook)
+    if spec is not None and spec.dimension not in dimensions:
+        raise InputError(f"the codebook's {spec.label} needs a {spec.dimension!r} model, and the models score "
+                         f"only {', '.join(dimensions)}; score {spec.dimension!r} too (or use a codebook whose "
+                         "'analysis: index:' names a scored dimension)")
+    return spec
+
+
 def document_level(passage_frame: pd.DataFrame, codebook: Codebook, index: IndexDefinition | None = None
                    ) -> pd.DataFrame:
     """One row per document from passage-level scores (in document order).

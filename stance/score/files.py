@@ -31,7 +31,7 @@ from ..documents import (
 from ..errors import InputError
 from ..readers import is_table, iter_files, reader_for
 from ..readers.jsonl import object_lines
-from .document import document_level, index_spec
+from .document import check_document_plan, document_level
 from .output import AtomicWriter, output_format
 from .plan import (
     DEFAULT_BATCH_SIZE,
@@ -252,7 +252,7 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
         skip(where, why)
     if level == "document":
         codebook = codebook or load_codebook()
-        index_spec(codebook)  # a codebook's index that it cannot carry fails before reading
+        check_document_plan(plan.dimensions, codebook)  # a codebook that cannot carry these fails before reading
     docs = iter_documents(in_plan, reading, on_error, skip, stdin_rows)
     frames = passage_batches(docs, in_plan.meta_columns, batch_size, id_col)
 
