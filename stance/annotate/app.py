@@ -3,7 +3,9 @@
 `create_app(project_path, annotators=[...])` returns a Starlette app; `stance annotate` serves it
 with uvicorn. A label is committed to SQLite before the response says "saved": request threads validate it,
 then hand it to one writer thread (`writer.LabelWriter`) that commits it, fsynced, sharing the
-commit with any labels that arrived at the same moment.
+commit with any labels that arrived at the same moment. An uncertain queue is re-ordered by a model
+retrained in a background thread every few labels or on request (`retrain.Retrainer`); requests keep
+being served in the old order until the new one is ready.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .. import store
 from ..store import Project
 from .progress import Progress
 from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
+from .retrain import DEFAULT_EVERY, RefreshState, Retrainer
 from .web import (
     EXCEPTION_HANDLERS,
     MAX_BODY,
@@ -51,7 +54,7 @@ class Annotation:
     """Server-side state of one annotation app: the project, the passages, each annotator's queue."""
 
     def __init__(self, project_path: str | Path, annotators: Sequence[str], opts: QueueOptions,
-                 durable: bool = True) -> None:
+                 durable: bool = True, retrain_every: int = DEFAULT_EVERY) -> None:
         self.project = Project.open(project_path)
         self.codebook = self.project.codebook
         self.opts = dataclasses.replace(opts, annotators=tuple(annotators) or opts.annotators)
@@ -60,6 +63,12 @@ class Annotation:
         self._queues: dict[str, Queue] = {}
         self._progress: dict[str, Progress] = {}
         self._pool: list[str] | None = None  # candidate passages, shared by every annotator's queue
+        self._conf: dict[str, float] | None = None  # the retrained model's confidences, once there are some
+        self._conf_note = ""
+        self._fresh: set[str] = set()  # annotators whose queue was re-ordered since their last task
+        # an uncertain queue learns from the labels as they arrive; other orders do not depend on a model
+        self.retrainer = (Retrainer(project_path, self.pool, self._order_ready, every=retrain_every)
+                          if self.opts.order == "uncertain" and not self.opts.validation else None)
         # newest scored model per dimension; none for a validation queue, so that no suggestion is shown
         self.models = {} if self.opts.validation else prediction_models(self.project)
         self.writer = LabelWriter(self.project, durable=durable)
@@ -80,15 +89,40 @@ class Annotation:
         """This thread's connection, for reads; every write goes through `self.writer`."""
         return self.project.conn
 
+    def pool(self) -> list[str]:
+        """The candidate passages (every annotator's queue is drawn from them)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = candidates(self.project, self.opts)
+            return self._pool
+
     def queue(self, annotator: str) -> Queue:
+        pool = self.pool()
         with self._lock:
             q = self._queues.get(annotator)
             if q is None:
-                if self._pool is None:
-                    self._pool = candidates(self.project, self.opts)
-                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts, self._pool,
-                                                          self.models)
+                q = self._queues[annotator] = build_queue(self.project, annotator, self.opts, pool, self.models,
+                                                          self._conf, self._conf_note)
             return q
+
+    def _order_ready(self, conf: dict[str, float], state: RefreshState) -> None:
+        """From the retraining thread: the new model's confidences. Each annotator's queue is rebuilt aside
+        and swapped in one step, so a request sees the old order or the new one, never a mix."""
+        note = (f"least confident first, by a model retrained on {state.labels} labelled passages "
+                f"({', '.join(state.dimensions)}) at {(state.refreshed_at or '')[11:19]} UTC")
+        with self._lock:
+            names = list(self._queues)
+        try:
+            rebuilt = {name: build_queue(self.project, name, self.opts, self.pool(), self.models, conf, note)
+                       for name in names}
+        finally:
+            self.project.close()  # this thread's connection; request threads keep theirs
+        with self._lock:
+            self._conf, self._conf_note = conf, note
+            self._queues.update(rebuilt)
+            for name in rebuilt:  # the assigned passages may have moved too (first labellers keep theirs)
+                self._progress.pop(name, None)
+            self._fresh.update(rebuilt)
 
     def progress(self, annotator: str) -> Progress:
         """The annotator's status per passage and counts within their queue, brought up to date."""
@@ -121,8 +155,11 @@ class Annotation:
             if step in ("prev", "next"):
                 i = q.position[passage_id] + (-1 if step == "prev" else 1)
                 passage_id = ids[i] if 0 <= i < len(ids) else (passage_id if step == "prev" else None)
-        if passage_id is None:
-            start = q.position[after] + 1 if after in q.position else 0
+        with self._lock:
+            fresh = annotator in self._fresh
+            self._fresh.discard(annotator)
+        if passage_id is None:  # after a refresh, the next passage is the first undone in the new order
+            start = q.position[after] + 1 if after in q.position and not fresh else 0
             order = itertools.chain(range(start, len(ids)), range(start))
             passage_id = next((ids[i] for i in order if not mine.done(ids[i])), None)
         labelled, skipped = mine.counts["labelled"], mine.counts["skipped"]
@@ -130,6 +167,7 @@ class Annotation:
             "annotator": annotator,
             "progress": {"done": labelled, "skipped": skipped, "assigned": len(ids)},
             "order_note": q.note,
+            "refresh": self.retrainer.snapshot() if self.retrainer is not None else None,
             "finished": passage_id is None,
             "passage": None,
         }
@@ -189,6 +227,8 @@ class Annotation:
         ann_id = self.writer.write(lambda conn: self.project.add_annotation(
             pid, annotator, labels if action == "label" else {}, note=note, source="web",
             status="labelled" if action == "label" else "skipped", suggestion=suggestion, conn=conn))
+        if action == "label" and self.retrainer is not None:
+            self.retrainer.label_saved()  # every N labels: retrain in the background
         return {"saved": True, "annotation_id": ann_id, "passage_id": pid,
                 "task": self.task(annotator, after=pid)}
 
@@ -213,14 +253,17 @@ class Annotation:
 
 
 def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: QueueOptions | None = None,
-               auth: bool = True, max_body: int = MAX_BODY, durable: bool = True) -> Starlette:
+               auth: bool = True, max_body: int = MAX_BODY, durable: bool = True,
+               retrain_every: int = DEFAULT_EVERY) -> Starlette:
     """The annotation app for a project.
 
     `annotators` are the people this server divides the non-overlap passages among; with
-    `auth=False` (loopback only, checked by the server) every request is the first of them.
+    `auth=False` (loopback only, checked by the server) every request is the first of them. An
+    uncertain queue is re-ordered by a model retrained every `retrain_every` labels (0: only when an
+    annotator asks, POST /api/retrain).
     """
     opts = opts or QueueOptions()
-    state = Annotation(project_path, annotators, opts, durable=durable)
+    state = Annotation(project_path, annotators, opts, durable=durable, retrain_every=retrain_every)
     gate = Authenticator(state.project, auth, annotators[0] if annotators else None, COOKIE)
     tpl = templates()
 
@@ -268,6 +311,16 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
         await read_json(request)
         return JSONResponse(await run_in_threadpool(state.undo, name))
 
+    async def post_retrain(request: Request) -> Response:
+        gate.require(request, write=True)
+        await read_json(request)
+        if state.retrainer is None:
+            raise HTTPException(409, "this queue does not follow a model (start with --order uncertain to "
+                                     "have it re-ordered as labels arrive)")
+        started = state.retrainer.request()
+        return JSONResponse({"started": started, "refresh": state.retrainer.snapshot()},
+                            status_code=202 if started else 200)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "commits": state.writer.commits, "writes": state.writer.writes})
 
@@ -284,6 +337,7 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
             Route("/api/task", get_task),
             Route("/api/annotations", post_annotation, methods=["POST"]),
             Route("/api/undo", post_undo, methods=["POST"]),
+            Route("/api/retrain", post_retrain, methods=["POST"]),
             Route("/healthz", health),
             Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
         ],

@@ -12,7 +12,9 @@ Assignment (see docs/annotation.md):
   annotator re-divides only the passages nobody has labelled yet.
 
 Orders: ``sequential`` (document order), ``random`` (shuffled with the seed) and ``uncertain``
-(least confident model prediction first; sequential when the project has no predictions).
+(least confident model prediction first; sequential when the project has no predictions). The app
+refreshes an uncertain queue from a model retrained in the background as labels arrive
+(`stance.annotate.retrain`), passing that model's confidences in.
 
 The validation queue (``validation=True``, `stance annotate --queue validation`) serves the project's
 validation sample instead, to every annotator, in its random draw order: no model-driven order, and
@@ -127,10 +129,13 @@ def confidences(project: Project, codebook: Codebook, models: dict[str, int] | N
 
 
 def build_queue(project: Project, annotator: str, opts: QueueOptions, pool: list[str] | None = None,
-                models: dict[str, int] | None = None) -> Queue:
+                models: dict[str, int] | None = None, conf: dict[str, float] | None = None,
+                conf_note: str = "") -> Queue:
     """The passages `annotator` is assigned, in the requested order.
 
-    `pool` (from `candidates()`) and `models` (from `prediction_models()`) may be passed in when known.
+    `pool` (from `candidates()`) and `models` (from `prediction_models()`) may be passed in when known;
+    `conf` (per passage, as `confidences()` gives it) orders an uncertain queue instead of the stored
+    predictions, and `conf_note` then says where it came from.
     """
     ids = candidates(project, opts) if pool is None else pool
     if opts.validation:  # every annotator, the whole sample, in its random draw order
@@ -146,7 +151,8 @@ def build_queue(project: Project, annotator: str, opts: QueueOptions, pool: list
     if opts.order == "random":
         random.Random(opts.seed).shuffle(mine)
     elif opts.order == "uncertain":
-        conf = confidences(project, project.codebook, models)
+        note = conf_note if conf is not None else ""
+        conf = confidences(project, project.codebook, models) if conf is None else conf
         if not conf:
             note = ("no model predictions in this project yet (train and score a model first); "
                     "showing passages in document order")

@@ -40,6 +40,9 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
               help="Who labels. Repeat for several annotators sharing this server.")
 @click.option("--order", type=click.Choice(ORDERS), default="sequential", show_default=True,
               help="Queue order; 'uncertain' puts the passages the latest model is least sure of first.")
+@click.option("--retrain-every", default=25, show_default=True, type=click.IntRange(0),
+              help="With --order uncertain: retrain the queue's model in the background every N labels and "
+                   "re-order the queue (0: only when asked in the app). The model only orders the queue.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random order and of the assignment.")
 @click.option("--overlap", default=0.2, show_default=True, type=click.FloatRange(0, 1),
               help="Share of passages every annotator gets (for agreement); the rest is divided.")
@@ -55,7 +58,8 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @port_option
 @new_token_option
 @no_auth_option
-def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: int, overlap: float,
+def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain_every: int, seed: int,
+             overlap: float,
              include_boilerplate: bool, include_examples: bool, queue_kind: str, sync: str, host: str,
              port: int, new_token: bool, no_auth: bool) -> None:
     """Label passages in the browser, one at a time, from the keyboard.
@@ -68,6 +72,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: i
     Examples:
       stance annotate --project myproject --annotator alice
       stance annotate -p myproject -a alice -a bob --overlap 0.25 --order random --seed 7
+      stance annotate -p myproject -a alice --order uncertain --retrain-every 20
       stance annotate -p myproject -a alice --host 0.0.0.0 --port 8080   # on the network: tokens
       stance annotate -p myproject -a alice --queue validation            # the validation sample, blind
     """
@@ -82,7 +87,8 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, seed: i
     opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
                         include_examples=include_examples, annotators=annotators,
                         validation=queue_kind == "validation")
-    app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full")
+    app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full",
+                     retrain_every=retrain_every)
     state = app.state.annotation
     for name in annotators:
         q = state.queue(name)

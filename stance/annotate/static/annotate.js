@@ -70,6 +70,17 @@
     const noteEl = $("order-note");
     noteEl.hidden = !t.order_note;
     noteEl.textContent = t.order_note || "";
+    const rf = t.refresh;
+    $("refresh").hidden = !rf;
+    if (rf) {
+      let text = rf.running ? "Retraining the queue's model in the background; the order changes when it is ready."
+        : rf.refreshed_at ? "Order last refreshed at " + rf.refreshed_at.slice(11, 19) + " UTC, from " + rf.labels
+          + " labelled passages." : "The order has not been refreshed from the labels yet.";
+      if (rf.every) text += " It refreshes every " + rf.every + " labels.";
+      if (rf.message && !rf.running) text += " " + rf.message;
+      $("refresh-text").textContent = text;
+      $("refresh-now").disabled = rf.running;
+    }
     $("finished").hidden = !t.finished;
     $("doc").hidden = t.finished;
     $("labels").hidden = t.finished;
@@ -181,6 +192,15 @@
   $("undo").addEventListener("click", (e) => { e.currentTarget.blur(); undo(); });
   $("back").addEventListener("click", (e) => { e.currentTarget.blur(); step("prev"); });
   $("forward").addEventListener("click", (e) => { e.currentTarget.blur(); step("next"); });
+  $("refresh-now").addEventListener("click", (e) => {
+    e.currentTarget.blur();
+    run("refresh", async () => {
+      const data = await api("POST", "/api/retrain", {});
+      const here = task && task.passage ? "?passage_id=" + encodeURIComponent(task.passage.id) : "";
+      render(await api("GET", "/api/task" + here));
+      say(data.started ? "retraining started: the order changes when the model is ready" : "a retraining is already running", "");
+    });
+  });
 
   run("loading", async () => { render(await api("GET", "/api/task")); });
 })();

@@ -1,0 +1,112 @@
+"""The uncertain queue learns from the annotator's work: the real app over HTTP on a real SQLite project of
+US presidential speeches, labelled with the labels their readers gave them. Every N labels (or on request)
+a model is retrained in a background thread; requests are served in the old order meanwhile, one
+retraining runs at a time, and the new order arrives without restarting the app."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+import pytest
+from starlette.testclient import TestClient
+
+from stance.annotate import QueueOptions, create_app
+from stance.real_corpus import load_real
+from stance.store import Project
+
+training = importlib.import_module("stance.models.train")  # the module (stance.models.train is also a function)
+LOOPBACK = "http://127.0.0.1:8765"
+
+
+@pytest.fixture(scope="module")
+def speeches():
+    """Twelve real speeches and the passages of theirs that two readers labelled (with those labels)."""
+    real = load_real(shared=None)
+    docs = [d for d in real.documents if d.meta.get("corpus") == "us"][:12]
+    ids = {d.id for d in docs}
+    labelled = [p for p in real.passages if p.doc_id in ids and p.labels]
+    assert len(labelled) >= 40
+    return docs, labelled
+
+
+def serve(tmp_path, speeches, every: int, order: str = "uncertain"):
+    docs, _ = speeches
+    project = Project.init(tmp_path / "p")
+    project.add_documents(docs)
+    app = create_app(project.path, ["reader"], QueueOptions(order=order), auth=False, retrain_every=every)
+    return TestClient(app, base_url=LOOPBACK), app.state.annotation
+
+
+def label(client, passage) -> None:
+    r = client.post("/api/annotations", json={"passage_id": passage.passage_id, "labels": passage.labels})
+    assert r.status_code == 200, r.text
+
+
+def test_the_queue_is_reordered_by_a_model_retrained_every_n_labels(tmp_path, speeches):
+    client, state = serve(tmp_path, speeches, every=30)
+    first = client.get("/api/task").json()
+    assert "no model predictions" in first["order_note"]  # document order until a model exists
+    assert first["refresh"]["refreshed_at"] is None and first["refresh"]["every"] == 30
+    before = list(state.queue("reader").passage_ids)
+    for passage in speeches[1][:30]:  # the 30th label starts a retraining
+        label(client, passage)
+    assert state.retrainer.wait(timeout=600)
+    task = client.get("/api/task").json()
+    assert task["refresh"]["refreshed_at"] and task["refresh"]["labels"] == 30
+    assert "retrained on 30 labelled passages" in task["order_note"]
+    after = state.queue("reader").passage_ids
+    assert sorted(after) == sorted(before) and after != before
+    conf = state._conf
+    assert [conf[p] for p in after] == sorted(conf[p] for p in after)  # least confident first
+    done = {p.passage_id for p in speeches[1][:30]}
+    assert task["passage"]["id"] == next(p for p in after if p not in done)
+    assert task["progress"]["done"] == 30  # nothing lost in the swap
+
+
+def test_retraining_never_blocks_requests_and_runs_one_at_a_time(tmp_path, speeches, monkeypatch):
+    release = threading.Event()
+    real_train = training.train
+
+    def held(*args, **kwargs):
+        assert release.wait(timeout=600)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", held)
+    client, state = serve(tmp_path, speeches, every=0)  # only on request
+    for passage in speeches[1][:25]:
+        label(client, passage)
+    assert client.get("/api/task").json()["refresh"]["runs"] == 0  # every=0: no retraining by count
+    before = list(state.queue("reader").passage_ids)
+
+    r = client.post("/api/retrain", json={})
+    assert r.status_code == 202 and r.json()["started"]
+    while_training = client.get("/api/task").json()  # served while the model trains
+    assert while_training["refresh"]["running"] and state.queue("reader").passage_ids == before
+    again = client.post("/api/retrain", json={})
+    assert again.status_code == 200 and not again.json()["started"]  # one retraining at a time
+    label(client, speeches[1][25])  # labels are still saved
+    release.set()
+    assert state.retrainer.wait(timeout=600)
+    task = client.get("/api/task").json()
+    assert not task["refresh"]["running"] and task["refresh"]["runs"] == 1
+    assert task["refresh"]["labels"] >= 25 and state.queue("reader").passage_ids != before
+
+
+def test_too_few_labels_keep_the_order_and_say_why(tmp_path, speeches):
+    client, state = serve(tmp_path, speeches, every=0)
+    for passage in speeches[1][:3]:
+        label(client, passage)
+    before = list(state.queue("reader").passage_ids)
+    assert client.post("/api/retrain", json={}).status_code == 202
+    assert state.retrainer.wait(timeout=600)
+    refresh = client.get("/api/task").json()["refresh"]
+    assert refresh["refreshed_at"] is None and "not refreshed: 3 passages labelled" in refresh["message"]
+    assert state.queue("reader").passage_ids == before
+
+
+def test_only_an_uncertain_queue_follows_a_model(tmp_path, speeches):
+    client, state = serve(tmp_path, speeches, every=30, order="sequential")
+    assert state.retrainer is None and client.get("/api/task").json()["refresh"] is None
+    r = client.post("/api/retrain", json={})
+    assert r.status_code == 409 and "--order uncertain" in r.json()["error"]
