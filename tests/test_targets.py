@@ -127,6 +127,7 @@ def test_a_target_model_is_evaluated_on_a_project_and_on_a_labelled_file(trained
               "--json", tmp_path / "cv.json")
     figures = json.loads((tmp_path / "cv.json").read_text())
     assert "stance" in out and figures["dimensions"]["stance"]["metrics"]["macro_f1"]["value"] > 0.3
+    assert "learning curve" not in out  # opt-in: --learning-curve
     _tweets("test", 40).to_csv(tmp_path / "labelled.csv", index=False)
     out = run("evaluate", "-p", proj, "--model", model, "--labels", tmp_path / "labelled.csv",
               "--target-col", "target", "--n-boot", "50")
@@ -144,6 +145,9 @@ def test_target_model_and_target_column_must_go_together(trained, tmp_path):
     assert "--target-col" in fail("evaluate", "-p", proj, "--model", model, "--labels", tmp_path / "test.csv")
     message = fail("score", tmp_path / "test.csv", "-p", proj, "--target-col", "motion", "-o", tmp_path / "s.csv")
     assert "no column 'motion'" in message
+
+    assert "--target TEXT" in fail("explain", "God is not great.", "-p", proj)
+    assert "stance:" in run("explain", "God is not great.", "-p", proj, "--target", "atheism")
 
     plain = tmp_path / "plain"  # the same tweets trained without a target column
     data = proj.parent

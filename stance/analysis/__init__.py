@@ -13,7 +13,7 @@ tidy DataFrame with passage and document counts beside every figure.
 from .bootstrap import LEVEL
 from .correction import ClassifierErrors, adjust, clip_to_simplex
 from .frame import dimension_values, label_matrix, period, prob_matrix
-from .quality import annotation_quality, classifier_errors, model_quality
+from .quality import annotation_quality, classifier_errors, learning_curves, model_quality
 from .shares import (
                          ESTIMATORS,
                          MIN_PASSAGES,
@@ -43,6 +43,7 @@ __all__ = [
     "distinctive_terms",
     "index_table",
     "label_matrix",
+    "learning_curves",
     "log_odds",
     "model_quality",
     "period",

@@ -16,6 +16,7 @@ from .correction import ClassifierErrors
 AGREEMENT_COLUMNS = ["dimension", "metric", "value", "low", "high", "passages", "annotators"]
 MODEL_COLUMNS = ["dimension", "metric", "value", "low", "high", "baseline", "passages", "documents",
                  "measured_on"]
+LEARNING_COLUMNS = ["dimension", "head", "passages", "macro_f1", "macro_f1_sd", "folds", "baseline"]
 
 
 def annotation_quality(project) -> tuple[pd.DataFrame, str]:
@@ -87,6 +88,28 @@ def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
                          "documents": training.get("documents", np.nan),
                          "measured_on": ev.get("measured_on", "")})
     return pd.DataFrame(rows, columns=MODEL_COLUMNS)
+
+
+def learning_curves(project, dimensions: list[str] | None = None) -> pd.DataFrame:
+    """The learning curve each dimension's latest model stored when it was trained with a learning curve
+    (`stance train --learning-curve`): macro-F1 on held-out documents by labelled passages trained on,
+    with the majority-class baseline and the model's head. Empty when no model stored one."""
+    from ..models import registered_card
+
+    rows = []
+    for dim in dimensions or project.codebook.dimension_names:
+        entry = project.latest_model(dim)
+        if entry is None:
+            continue
+        card = registered_card(entry)
+        ev = card.get("evaluation") or {}
+        head = (entry.get("card") or {}).get("head") or (entry.get("card") or {}).get("features") or ""
+        baseline = ((ev.get("majority_baseline") or {}).get("macro_f1") or {}).get("value", np.nan)
+        for point in ev.get("learning_curve") or []:
+            rows.append({"dimension": dim, "head": head, "passages": point.get("passages"),
+                         "macro_f1": point.get("macro_f1"), "macro_f1_sd": point.get("macro_f1_sd"),
+                         "folds": point.get("folds"), "baseline": baseline})
+    return pd.DataFrame(rows, columns=LEARNING_COLUMNS)
 
 
 def classifier_errors(project, dimension: str) -> ClassifierErrors | None:

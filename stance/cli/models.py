@@ -36,22 +36,27 @@ examples_option = click.option(
 @click.option("--include-validation", is_flag=True, help="Also train on the validation sample's labelled "
               "passages (its figures then say they are no longer held out).")
 @target_col_option
+@click.option("--learning-curve", is_flag=True, help="Also measure the learning curve (macro-F1 by labelled "
+              "passages) in the cross-validation and keep it in the model card, for the report; slower.")
 @quiet_option
 def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot,
-                  include_validation, target_col, quiet):
+                  include_validation, target_col, learning_curve, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
     \b
-    Example:
+    Examples:
       stance train --project myproject --dimension posture --include-examples
       stance train --project debates --target-col motion
     """
     from ..models import train_project
 
+    if learning_curve and no_evaluate:
+        raise click.UsageError("--learning-curve is measured in the cross-validation, which --no-evaluate skips")
     model, evaluation, path = train_project(
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
-        n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col)
+        n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col,
+        learning_curve=learning_curve)
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -66,7 +71,9 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
 @examples_option
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds (grouped by document).")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
-@click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option("--learning-curve/--no-learning-curve", default=False, show_default=True,
+              help="Also measure the learning curve: macro-F1 on held-out documents after training on growing "
+                   "shares of each fold's documents (most of the command's time).")
 @click.option("--json", "as_json", type=click.Path(dir_okay=False), help="Also write every figure to this JSON file.")
 @click.option("--model", "model_path", default=None, type=click.Path(dir_okay=False),
               help="With --labels: the saved model (.skops) to measure (default: the project's latest).")
@@ -76,7 +83,7 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
 @click.option("--text-col", default="text", show_default=True, help="Text column of the --labels file.")
 @target_col_option
 @quiet_option
-def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, no_learning_curve,
+def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, learning_curve,
                      as_json, model_path, labels_path, text_col, target_col, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
@@ -86,6 +93,7 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     \b
     Examples:
       stance evaluate --project myproject --dimension posture
+      stance evaluate --project myproject --dimension posture --learning-curve
       stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
       stance evaluate --project debates --target-col motion
     """
@@ -98,7 +106,7 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
 
     result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
                               include_examples=include_examples, n_splits=folds, n_boot=n_boot,
-                              learning_curve=not no_learning_curve, progress=progress(quiet),
+                              learning_curve=learning_curve, progress=progress(quiet),
                               target_column=target_col)
     click.echo(result.summary())
     for d in result.dimensions.values():
@@ -123,7 +131,8 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
 @click.option("--dimension", "-d", default=None, help="Only this dimension.")
 @click.option("--terms", "n_terms", default=8, show_default=True, help="How many terms to show.")
 @click.option("--top", is_flag=True, help="Show the strongest n-grams of every value instead of one passage.")
-def explain_command(text, project_path, dimension, n_terms, top):
+@click.option("--target", default=None, help="The passage's target, for a model trained with --target-col.")
+def explain_command(text, project_path, dimension, n_terms, top, target):
     """Why the model labels a passage as it does: the terms that pushed it toward its label.
 
     \b
@@ -138,7 +147,13 @@ def explain_command(text, project_path, dimension, n_terms, top):
     if top:
         click.echo(top_terms(model, dimension, n=n_terms).to_string(index=False))
         return
-    for item in explain(model, text, dimension=dimension, n=n_terms):
+    from ..models.targets import uses_targets
+
+    if uses_targets(model) and target is None:
+        raise click.UsageError("the model scores stance toward a stated target: give the passage's with --target TEXT")
+    if target is not None and not uses_targets(model):
+        raise click.UsageError("--target: the model was trained without a target column, so it cannot use one")
+    for item in explain(model, text, dimension=dimension, n=n_terms, target=target):
         label = ", ".join(item["label"]) if isinstance(item["label"], list) else item["label"]
         probs = ", ".join(f"{k} {v:.2f}" for k, v in item["probabilities"].items())
         click.echo(f"{item['dimension']}: {label}  ({probs})")

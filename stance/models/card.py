@@ -87,6 +87,8 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
                 "per_class": ev.per_class.to_dict(orient="records") if ev.per_class is not None else [],
                 "interval": "95% percentile bootstrap over documents",
             }
+            if ev.learning_curve is not None and not ev.learning_curve.empty:  # `--learning-curve`
+                entry["evaluation"]["learning_curve"] = ev.learning_curve.to_dict(orient="records")
             errors = cv_errors(ev)
             if errors is not None:
                 entry["evaluation"]["errors"] = errors

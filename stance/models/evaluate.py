@@ -137,7 +137,7 @@ def evaluate(
     codebook: Codebook | None = None,
     n_splits: int = 5,
     n_boot: int = 1000,
-    learning_curve: bool = True,
+    learning_curve: bool = False,
     min_per_class: int = MIN_PER_CLASS,
     target_column: str | None = None,
     random_state: int = 0,

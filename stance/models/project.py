@@ -34,11 +34,14 @@ def train_project(
     progress: Callable[[str], None] | None = None,
     include_validation: bool = False,
     target_column: str | None = None,
+    learning_curve: bool = False,
 ) -> tuple[StanceModel, EvaluationResult | None, Path]:
     """Train on the project's gold labels, cross-validate (for the card's figures), save the model
     and its card under `project.models_dir`, and register it for each dimension. Passages of the
     validation sample are left out unless `include_validation` (the card then says how many were used).
     `target_column` names the passage metadata with each passage's target (`stance ingest --target-col`).
+    `learning_curve` adds the learning curve to the cross-validation (it costs most of its time) and
+    stores it in the card, where the report finds it.
 
     Returns (model, evaluation or None, path of the saved model file).
     """
@@ -49,7 +52,7 @@ def train_project(
     evaluation = None
     if cross_validate:
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
-                              include_examples=include_examples, n_boot=n_boot, learning_curve=False,
+                              include_examples=include_examples, n_boot=n_boot, learning_curve=learning_curve,
                               progress=progress, target_column=target_column)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"

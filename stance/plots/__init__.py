@@ -17,6 +17,7 @@ of this package and an entry there.
 
 from .composition import STACK_ABOVE, composition_chart
 from .index import index_chart, index_trend_chart
+from .learning import learning_curve_chart
 from .quality import agreement_chart, confusion_chart, model_quality_chart, validation_chart
 from .shares import prevalence_chart
 from .style import (
@@ -43,6 +44,7 @@ CHARTS = {
     "model_quality": model_quality_chart,
     "confusion": confusion_chart,
     "validation": validation_chart,
+    "learning_curve": learning_curve_chart,
 }
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "house_style",
     "index_chart",
     "index_trend_chart",
+    "learning_curve_chart",
     "message_figure",
     "model_quality_chart",
     "new_figure",

@@ -64,6 +64,7 @@ class Context:
     errors: dict[str, ClassifierErrors] = field(default_factory=dict)
     agreement: tuple[pd.DataFrame, str] | None = None
     model_quality: pd.DataFrame | None = None
+    learning_curves: pd.DataFrame | None = None  # stored by `stance train --learning-curve`
     validation: Any = None            # stance.report.validation.ValidationInputs (the banner when None)
     progress: Callable[[str], None] | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)

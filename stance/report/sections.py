@@ -7,6 +7,7 @@ from __future__ import annotations
 from .composition import composition
 from .context import SectionBuilder
 from .index import index, index_trend
+from .learning import learning_curve
 from .overview import overview
 from .quality import agreement, model_quality
 from .shares import shares
@@ -24,4 +25,5 @@ SECTIONS: list[SectionBuilder] = [
     agreement,
     validation_quality,
     model_quality,
+    learning_curve,  # from the models' cards, when trained with --learning-curve
 ]

@@ -50,7 +50,7 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
               errors: dict[str, an.ClassifierErrors] | None = None, agreement: tuple[pd.DataFrame, str] | None = None,
               model_quality: pd.DataFrame | None = None, n_boot: int = 1000, random_state: int = 0,
               title: str | None = None, source: str = "", progress: Callable[[str], None] | None = None,
-              date_col: str = "date", validation=None) -> Summary:
+              date_col: str = "date", validation=None, learning_curves: pd.DataFrame | None = None) -> Summary:
     """Every table of the report from passage-level scores (see `stance.analysis.frame`), one
     section builder after another (`stance.report.sections.SECTIONS`).
 
@@ -65,7 +65,8 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
     ctx = Context(data, an.frame.analysable(data), codebook, by, time=time, date_col=date_col, topic=topic,
                   compare=tuple(compare) if compare else None, min_passages=min_passages, n_boot=n_boot,
                   random_state=random_state, errors=errors or {}, agreement=agreement,
-                  model_quality=model_quality, validation=validation, progress=progress)
+                  model_quality=model_quality, validation=validation, progress=progress,
+                  learning_curves=learning_curves)
     sections = [section for build in SECTIONS for section in build(ctx)]
     content = ctx.content
     meta = {"by": by, "time": time, "topic": topic, "compare": list(compare) if compare else None,
