@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .marks import footnote
 from .style import MARKERS, OKABE_ITO, WIDTH, house_style, message_figure, panels
@@ -38,12 +39,17 @@ def learning_curve_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             if "baseline" in part.columns and part["baseline"].notna().any():
                 a.axhline(float(part["baseline"].dropna().iloc[0]), color=color, linestyle=":", linewidth=1)
         a.set_xscale("log")
+        ticks = sorted({round(float(v)) for v in table["passages"].dropna()})
+        a.xaxis.set_major_locator(FixedLocator(ticks))
+        a.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        a.xaxis.set_minor_locator(NullLocator())
         a.set_xlabel("labelled passages trained on (log scale)")
         a.set_ylabel("macro-F1 on held-out documents")
-        low = float(np.nanmin(table["macro_f1"].to_numpy(float)))
+        shown = table["macro_f1"].tolist() + (table["baseline"].tolist() if "baseline" in table.columns else [])
+        low = float(np.nanmin(np.asarray(shown, dtype=float)))
         a.set_ylim(max(0.0, min(low - 0.1, 0.3)), 1.0)
         if series is not None:
-            a.legend(loc="lower right", frameon=False)
+            a.legend(loc="upper left", frameon=False)
         a.set_title(title, loc="left")
         footnote(fig, "Each point: mean over the cross-validation folds of a model trained on that many passages of "
                       "the fold's training documents; band: ± one standard deviation; dotted: majority-class baseline. "
