@@ -343,6 +343,10 @@ def test_multi_valued_figures_match_sklearn(gold):
     P = np.array([[int(c in row) for c in ev.classes] for row in p["predicted"]])
     assert ev.metrics["macro_f1"]["value"] == pytest.approx(f1(Y, P, average="macro", zero_division=0))
     assert ev.metrics["micro_f1"]["value"] == pytest.approx(f1(Y, P, average="micro", zero_division=0))
+    from sklearn.metrics import accuracy_score  # on indicator matrices: exact-match (subset) accuracy
+
+    assert ev.metrics["accuracy"]["value"] == pytest.approx(accuracy_score(Y, P))
+    assert "exact-match accuracy" in result.summary()
     for train_docs, test_docs in ev.folds:
         assert not set(train_docs) & set(test_docs)
 

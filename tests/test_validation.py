@@ -12,6 +12,7 @@ import pytest
 from stance.errors import InputError
 from stance.validation import (
     draw_sample,
+    multi_target_figures,
     ppi_index,
     ppi_mean,
     ppi_shares,
@@ -101,6 +102,29 @@ def test_a_good_model_beats_the_baseline_and_weights_follow_the_design():
     weighted = target_figures("d", true, pred, proba, classes, weights=w, strata=true, n_boot=300)
     assert weighted.majority == "b"
     assert weighted.metrics["accuracy"]["value"] == pytest.approx(1 - 5 / (60 + 160))
+
+
+def test_a_multi_valued_dimension_gets_exact_match_accuracy_beside_the_most_common_set():
+    classes = ["iran", "china", "other"]
+    rng = np.random.default_rng(1)
+    true = [["other"]] * 60 + [["iran"]] * 25 + [["iran", "china"]] * 15
+    predicted = [list(t) for t in true]
+    for i in range(0, 100, 3):  # every third passage: the model adds "china"
+        predicted[i] = sorted(set(predicted[i]) | {"china"})
+    proba = np.array([[0.9 if c in p else 0.1 for c in classes] for p in predicted])
+    order = rng.permutation(100)
+    true, predicted, proba = [true[i] for i in order], [";".join(predicted[i]) for i in order], proba[order]
+    fig = multi_target_figures("topic", true, predicted, proba, classes, n_boot=300)
+    exact = np.mean([set(t) == set(p.split(";")) for t, p in zip(true, predicted, strict=True)])
+    assert fig.multi and fig.majority == "other"
+    assert fig.metrics["accuracy"]["value"] == pytest.approx(exact)
+    assert fig.baseline["accuracy"]["value"] == pytest.approx(0.60)
+    assert "exact-match accuracy" in fig.verdict and "always choosing the set 'other'" in fig.verdict
+    per_value = fig.per_class.set_index("value")
+    assert per_value.loc["iran", "recall"] == pytest.approx(1.0) and per_value.loc["china", "precision"] < 0.5
+    assert fig.confusion.loc["china", "model only"] == sum("china" in p and "china" not in t
+                                                           for t, p in zip(true, predicted, strict=True))
+    assert fig.metrics["accuracy"]["low"] < fig.metrics["accuracy"]["value"] < fig.metrics["accuracy"]["high"]
 
 
 def test_labels_outside_the_codebook_are_named():

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from conftest import SHARED
 
+from stance.cli import main
 from stance.corpus import load_into
 from stance.ingest import TableOptions, ingest
-from stance.models import train
+from stance.models import save_model, train
 from stance.store import Project
 from stance.validation import transfer_checks, word_coverage
+from stance.validation.transfer import TransferSample
 
 SPEECHES = SHARED / "corpora" / "us-presidential-speeches-2017-2024"
 
@@ -57,6 +60,37 @@ def test_speeches_are_flagged_as_unfamiliar_and_the_training_corpus_is_not(train
     assert any(line.startswith("posture: predicted mix vs training labels") for line in far.lines())
     dist = far.distributions[far.distributions["dimension"] == "posture"]
     assert dist["training_share"].sum() == pytest.approx(1) and dist["predicted_share"].sum() == pytest.approx(1)
+
+
+def test_scoring_a_file_prints_the_transfer_checks_and_the_unchecked_warning(trained, tmp_path):
+    if not SPEECHES.exists():
+        pytest.skip(f"{SPEECHES} not found")
+    _, model = trained
+    model_path = tmp_path / "model.skops"
+    save_model(model, model_path)
+    out = CliRunner().invoke(main, ["score", str(SPEECHES / "Biden_speeches.csv"), "--text-col", "Transcript",
+                                    "--model", str(model_path), "-o", str(tmp_path / "scores.csv"), "-q"])
+    assert out.exit_code == 0, out.output
+    written = pd.read_csv(tmp_path / "scores.csv")
+    assert "text" not in written.columns  # the checks read the text; the output still leaves it out
+    assert "Transfer checks (how far this corpus is from the model's training data):" in out.output
+    assert "use words the model has barely seen" in out.output and "posture: predicted mix" in out.output
+    assert "warning: " in out.output and "This model has not been checked on this corpus" in out.output
+    passages = int((~written["is_boilerplate"]).sum())
+    if len(written) > 5000:
+        assert f"random sample of 5,000 of the {len(written):,} passages" in out.output
+    else:
+        assert f"of {passages:,} passages use words" in out.output
+
+
+def test_the_file_sample_is_uniform_and_bounded():
+    sample = TransferSample(size=300, seed=3)
+    for start in range(0, 10_000, 700):  # batches of a run, as `stance score FILE` streams them
+        n = min(700, 10_000 - start)
+        sample.add(pd.DataFrame({"passage_id": range(start, start + n), "text": "x"}))
+    kept = sample.frame["passage_id"]
+    assert len(kept) == 300 and kept.is_unique and sample.seen == 10_000
+    assert 0.4 < (kept < 5_000).mean() < 0.6  # as many from the first half of the run as from the second
 
 
 def test_a_model_without_a_word_vocabulary_has_no_coverage_figure():

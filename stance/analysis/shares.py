@@ -40,17 +40,24 @@ ESTIMATORS = {
 }
 
 
-def _groups(frame: pd.DataFrame, keys: list[str]):
-    """(key dict, sub-frame) per group, sorted, with missing keys shown as '(missing)'."""
+def group_positions(frame: pd.DataFrame, keys: list[str]):
+    """(key dict, row positions of the group in `frame`) per group, sorted, with missing keys shown as
+    '(missing)'. The one grouping of the report's tables (naive and validated estimates alike)."""
     if not keys:
-        yield {}, frame
+        yield {}, np.arange(len(frame))
         return
     require(frame, keys, "the scores")
-    labels = frame[keys].astype("string").fillna(MISSING)
+    labels = frame[keys].astype("string").fillna(MISSING).reset_index(drop=True)
     grouper = keys if len(keys) > 1 else keys[0]
     for key, idx in labels.groupby(grouper, sort=True, dropna=False).groups.items():
         key = key if isinstance(key, tuple) else (key,)
-        yield dict(zip(keys, key, strict=True)), frame.loc[idx]
+        yield dict(zip(keys, key, strict=True)), idx.to_numpy()
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]):
+    """(key dict, sub-frame) per group, as `group_positions` orders them."""
+    for key, pos in group_positions(frame, keys):
+        yield key, frame.iloc[pos]
 
 
 def _rows(key: dict, values: Sequence[str], est: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int,

@@ -17,6 +17,11 @@ features_option = click.option(
     "--features", type=click.Choice(["tfidf", "tfidf+embeddings"]), default="tfidf", show_default=True,
     help="Word+character TF-IDF, optionally with sentence embeddings (needs the `embeddings` extra).",
 )
+group_option = click.option(
+    "--group-col", "group_col", default=None, metavar="COLUMN",
+    help="Cross-validate holding out whole values of this metadata column (e.g. outlet, author, speech) "
+         "instead of whole documents.",
+)
 examples_option = click.option(
     "--include-examples", is_flag=True,
     help="Also train on the written codebook examples (never counted in an evaluation figure).",
@@ -38,15 +43,17 @@ examples_option = click.option(
 @target_col_option
 @click.option("--learning-curve", is_flag=True, help="Also measure the learning curve (macro-F1 by labelled "
               "passages) in the cross-validation and keep it in the model card, for the report; slower.")
+@group_option
 @quiet_option
 def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot,
-                  include_validation, target_col, learning_curve, quiet):
+                  include_validation, target_col, learning_curve, group_col, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
     \b
     Examples:
       stance train --project myproject --dimension posture --include-examples
       stance train --project debates --target-col motion
+      stance train --project myproject --group-col outlet
     """
     from ..models import train_project
 
@@ -56,7 +63,7 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
         n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col,
-        learning_curve=learning_curve)
+        learning_curve=learning_curve, group_column=group_col)
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -82,22 +89,26 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
                    "column per dimension) instead of cross-validating.")
 @click.option("--text-col", default="text", show_default=True, help="Text column of the --labels file.")
 @target_col_option
+@group_option
 @quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, learning_curve,
-                     as_json, model_path, labels_path, text_col, target_col, quiet):
+                     as_json, model_path, labels_path, text_col, target_col, group_col, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
-    Passages of one document never sit on both sides of a split; written codebook examples never
-    count in a figure.
+    Passages of one document (or, with --group-col, of one outlet, author...) never sit on both sides
+    of a split; written codebook examples never count in a figure.
 
     \b
     Examples:
       stance evaluate --project myproject --dimension posture
       stance evaluate --project myproject --dimension posture --learning-curve
+      stance evaluate --project myproject --group-col outlet
       stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
       stance evaluate --project debates --target-col motion
     """
     if labels_path:
+        if group_col:
+            raise click.UsageError("--group-col is for cross-validation; a --labels file is measured as it is")
         _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col)
         return
     if model_path:
@@ -107,7 +118,7 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
                               include_examples=include_examples, n_splits=folds, n_boot=n_boot,
                               learning_curve=learning_curve, progress=progress(quiet),
-                              target_column=target_col)
+                              target_column=target_col, group_column=group_col)
     click.echo(result.summary())
     for d in result.dimensions.values():
         if d.confusion is not None:

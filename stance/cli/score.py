@@ -100,6 +100,9 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
                    target_col=target_col,
                    batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
                    on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+    from ..validation.transfer import TransferSample
+
+    watch = TransferSample()
     with _bar(quiet) as bar:
         if engine == "dask":
             from ..score import dask as scale
@@ -110,18 +113,38 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
                                        progress=bar.update, **options)
         else:
             summary = lib.score_to_file(inputs, output, plan, jobs=jobs, progress=bar.update,
-                                        stdin=sys.stdin if "-" in inputs else None, **options)
+                                        stdin=sys.stdin if "-" in inputs else None, observe=watch.add, **options)
     rate = summary.passages / summary.seconds if summary.seconds else 0.0
     click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
                f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
                + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
+    if engine == "dask":
+        click.echo("Transfer checks are measured by the local engine only: score a sample of this corpus with "
+                   "--engine local to see how far it is from the model's training data.")
+        return
+    _print_checks(watch.checks(plan.groups), "This model has not been checked on this corpus; its shares may be "
+                  "wrong. Label a random sample of these passages and measure the model on it "
+                  "before reading any share: stance evaluate --model MODEL --labels LABELLED.csv (or ingest the "
+                  "corpus into a project: stance validate sample).")
 
 
 def _transfer(project_path) -> None:
     """Print how far the project's corpus is from the model's training data (docs/validation.md)."""
-    from ..validation.project import project_transfer, scored_passages
+    from ..validation.project import project_transfer, scored_passages, validation_labels
 
-    checks = project_transfer(project_path, scored_passages(_open(project_path), with_text=True))
+    project = _open(project_path)
+    checks = project_transfer(project, scored_passages(project, with_text=True))
+    labels = validation_labels(project)
+    if any(labels.labelled(d) for d in project.codebook.dimension_names):
+        advice = f"Its figures on this corpus's validation sample: stance validate report -p {project_path}"
+    else:
+        advice = (f"This model has not been checked on this corpus; its shares may be wrong. Check it before "
+                  f"reading any share: stance validate sample -p {project_path} -n 300")
+    _print_checks(checks, advice)
+
+
+def _print_checks(checks, advice: str) -> None:
+    """The transfer checks, their warnings, and what to do (nothing when no model could be checked)."""
     if checks is None:
         return
     click.echo("Transfer checks (how far this corpus is from the model's training data):")
@@ -129,8 +152,7 @@ def _transfer(project_path) -> None:
         click.echo(f"  {line}")
     for warning in checks.warnings:
         click.echo(f"warning: {warning}")
-    click.echo(f"Check the model on this corpus before reading any share: stance validate sample -p {project_path} "
-               "-n 300")
+    click.echo(advice)
 
 
 def _open(project_path):

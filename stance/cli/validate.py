@@ -98,7 +98,7 @@ def figure_lines(fig) -> list[str]:
     """One dimension's figures (`stance.validation.TargetFigures`) as text lines."""
     lines = [fig.verdict, f"  {'metric':<24} {'model':>6}  {'95% interval':<13}  always {fig.majority!r}"]
     for m, f in fig.metrics.items():
-        label = "brier (lower is better)" if m == "brier" else m
+        label = {"brier": "brier (lower is better)", "accuracy": "exact-match accuracy" if fig.multi else m}.get(m, m)
         lines.append(f"  {label:<24} {f['value']:>6.3f}  {f['low']:.3f}-{f['high']:.3f}    "
                      f"{fig.baseline[m]['value']:.3f}")
     lines.append("  per value: precision (95% interval), recall (95% interval), labelled by people, predicted")
@@ -106,7 +106,8 @@ def figure_lines(fig) -> list[str]:
         if r.labelled or r.predicted:
             lines.append(f"    {r.value:<16} {r.precision:.2f} ({r.precision_low:.2f}-{r.precision_high:.2f})  "
                          f"{r.recall:.2f} ({r.recall_low:.2f}-{r.recall_high:.2f})  {r.labelled:>4} {r.predicted:>4}")
-    lines.append("  confusion (rows: people's label, columns: the model's)")
+    lines.append("  passages per value: given by both, by people only, by the model only, by neither" if fig.multi
+                 else "  confusion (rows: people's label, columns: the model's)")
     lines += ["    " + row for row in fig.confusion.to_string().splitlines()]
     lines += [f"  note: {w}" for w in fig.warnings]
     return [*lines, ""]

@@ -39,7 +39,7 @@ def cv_errors(ev) -> dict | None:
     if ev.multi or not ev.evaluated or preds is None or preds.empty:
         return None
     proba = preds[[f"p_{c}" for c in ev.classes]].to_numpy(dtype=float).round(ERRORS_DECIMALS)
-    return {"source": f"{ev.n_splits}-fold cross-validation grouped by document on {ev.passages} passages "
+    return {"source": f"{ev.n_splits}-fold cross-validation grouped by {ev.grouped_by} on {ev.passages} passages "
                       f"from {ev.documents} documents",
             "classes": list(ev.classes), "true": [str(v) for v in preds["true"]],
             "predicted": [str(v) for v in preds["predicted"]], "proba": proba.tolist(),
@@ -80,7 +80,7 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
         if ev is not None and ev.evaluated:
             entry["evaluation"] = {
                 "measured_on": f"{ev.passages} real passages from {ev.documents} documents; "
-                               f"{ev.n_splits}-fold cross-validation grouped by document; written codebook "
+                               f"{ev.n_splits}-fold cross-validation grouped by {ev.grouped_by}; written codebook "
                                "examples never in a test fold",
                 "metrics": {k: ev.metrics[k] for k in SCALAR_METRICS if k in ev.metrics},
                 "majority_baseline": {k: ev.baseline[k] for k in SCALAR_METRICS if k in ev.baseline},

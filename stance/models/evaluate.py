@@ -1,6 +1,9 @@
 """Honest evaluation: cross-validation grouped by document, beside a majority-class baseline.
 
-No document has passages on both sides of a split. The vectoriser and every head are refitted on
+No document has passages on both sides of a split (or, with `group_column`, no value of that metadata
+column, e.g. outlet or author, so the figures are on outlets or authors the model has not seen). When
+nearly every group holds a single passage, grouped CV is close to splitting passages at random, and the
+result says so. The vectoriser and every head are refitted on
 each training fold. Written codebook examples may join every training fold (`include_examples`) but
 never a test fold, so every figure is measured on real passages only. Intervals come from a
 bootstrap over documents (see `stance.models.metrics`).
@@ -30,6 +33,8 @@ SMALL_DATA_PASSAGES = 300
 SMALL_DATA_DOCUMENTS = 20
 LEARNING_CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 SCALAR_METRICS = ("macro_f1", "weighted_f1", "micro_f1", "accuracy", "brier", "macro_f1_selected")
+ONE_PASSAGE_GROUPS = 0.8  # share of groups holding one passage from which grouped CV is called near-random
+MISSING_GROUP = "(missing)"
 
 
 @dataclass
@@ -43,6 +48,8 @@ class DimensionEvaluation:
     documents: int = 0
     examples_in_training: int = 0
     n_splits: int = 0
+    grouped_by: str = "document"                     # what cross-validation holds out whole
+    groups: int = 0
     metrics: dict = field(default_factory=dict)      # name -> {value, low, high}
     baseline: dict = field(default_factory=dict)     # the majority class, same figures
     per_class: pd.DataFrame | None = None
@@ -64,6 +71,7 @@ class DimensionEvaluation:
             "dimension": self.dimension, "classes": self.classes, "multi": self.multi,
             "passages": self.passages, "documents": self.documents,
             "examples_in_training": self.examples_in_training, "n_splits": self.n_splits,
+            "grouped_by": self.grouped_by, "groups": self.groups,
             "metrics": self.metrics, "baseline": self.baseline,
             "per_class": frame(self.per_class), "confusion": frame(self.confusion),
             "reliability": frame(self.reliability), "learning_curve": frame(self.learning_curve),
@@ -112,12 +120,15 @@ class EvaluationResult:
                 lines.append(
                     f"{d.dimension}: macro-F1 {m['value']:.3f} (95% CI {m['low']:.3f}-{m['high']:.3f}) vs "
                     f"majority baseline {b['value']:.3f}; {d.passages} passages in {d.documents} documents, "
-                    f"{d.n_splits}-fold CV grouped by document"
+                    f"{d.n_splits}-fold CV grouped by {d.grouped_by}"
+                    + (f" ({d.groups} values)" if d.grouped_by != "document" else "")
                 )
                 if "accuracy" in d.metrics and "accuracy" in d.baseline:
                     a, ab = d.metrics["accuracy"], d.baseline["accuracy"]
-                    lines.append(f"    accuracy {a['value']:.3f} (95% CI {a['low']:.3f}-{a['high']:.3f}) vs "
-                                 f"{ab['value']:.3f} for always choosing the most common value")
+                    what, always = (("exact-match accuracy", "always choosing each value most passages have or lack")
+                                    if d.multi else ("accuracy", "always choosing the most common value"))
+                    lines.append(f"    {what} {a['value']:.3f} (95% CI {a['low']:.3f}-{a['high']:.3f}) vs "
+                                 f"{ab['value']:.3f} for {always}")
                 br, bb = d.metrics["brier"], d.baseline["brier"]
                 lines.append(f"    Brier score {br['value']:.3f} (95% CI {br['low']:.3f}-{br['high']:.3f}; lower is "
                              f"better) vs baseline {bb['value']:.3f}")
@@ -142,9 +153,11 @@ def evaluate(
     target_column: str | None = None,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
+    group_column: str | None = None,
     **model_params,
 ) -> EvaluationResult:
-    """Cross-validate the default model on every dimension, grouped by document.
+    """Cross-validate the default model on every dimension, grouped by document (or by the metadata
+    column `group_column`: no value of it on both sides of a split).
 
     Values with fewer than `min_per_class` real labelled passages are left out of the model and
     named in the result's warnings; a dimension without two usable values gets no figures at all,
@@ -155,19 +168,21 @@ def evaluate(
     result = EvaluationResult({}, settings={
         "features": features, "include_examples": include_examples, "n_splits": n_splits,
         "n_boot": n_boot, "interval": "95% percentile bootstrap over documents",
-        "split": "StratifiedGroupKFold by doc_id (GroupKFold for multi-valued dimensions)",
+        "split": f"StratifiedGroupKFold by {group_column or 'doc_id'} (GroupKFold for multi-valued dimensions)",
+        "grouped_by": group_column or "document",
         "codebook_version": data.codebook.version, "random_state": random_state,
     })
     for dim in data.dimensions(dimensions):
         say(f"evaluating {dim.name}")
         result.dimensions[dim.name] = _evaluate_dimension(
             data, dim, features, include_examples, n_splits, n_boot, learning_curve, min_per_class,
-            target_column, random_state, say, model_params)
+            target_column, random_state, say, model_params, group_column)
     return result
 
 
 def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_splits, n_boot,
-                        learning_curve, min_per_class, target_column, random_state, say, model_params):
+                        learning_curve, min_per_class, target_column, random_state, say, model_params,
+                        group_column=None):
     real = data.labelled(dim, include_examples=False)
     examples = data.labelled(dim, include_examples=True)
     examples = examples[examples["is_example"]] if include_examples else examples.iloc[0:0]
@@ -190,21 +205,23 @@ def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_spli
     examples = _restrict(examples, dim, keep)
     n_docs = real["doc_id"].nunique()
     ev.passages, ev.documents = len(real), n_docs
-    if n_docs < 2:
-        ev.warnings.append(f"dimension {dim.name!r}: all real passages come from one document; grouped "
+    groups, ev.grouped_by, notes = cv_groups(real, group_column)
+    ev.groups = n_groups = len(set(groups))
+    ev.warnings += [f"dimension {dim.name!r}: {n}" for n in notes]
+    if n_groups < 2:
+        ev.warnings.append(f"dimension {dim.name!r}: all real passages come from one {ev.grouped_by}; grouped "
                            "cross-validation needs at least two")
         return ev
     if len(real) < SMALL_DATA_PASSAGES or n_docs < SMALL_DATA_DOCUMENTS:
         ev.warnings.append(f"small data: {len(real)} real passages from {n_docs} documents; the intervals "
                            "are wide and the figures move with every new label")
-    k = min(n_splits, n_docs)
+    k = min(n_splits, n_groups)
     ev.n_splits = k
     y, classes = label_array(real, dim)
     if dim.multi:
         classes = keep
         y = y[:, [dim.value_names.index(c) for c in keep]]
     ev.classes = classes
-    groups = real["doc_id"].to_numpy()
     splitter = (GroupKFold(n_splits=k, shuffle=True, random_state=random_state) if dim.multi
                 else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=random_state))
     splits = list(splitter.split(np.zeros(len(real)), y if not dim.multi else None, groups))
@@ -237,14 +254,15 @@ def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_spli
             base_proba[te] = shares
         ev.folds.append((sorted(set(groups[tr])), sorted(set(groups[te]))))
 
+    docs = real["doc_id"].to_numpy()  # intervals: a bootstrap over documents, however the folds are grouped
     if dim.multi:
-        figs = multi_label_figures(y, pred, proba, classes, groups, n_boot, random_state)
-        base = multi_label_figures(y, (base_proba >= 0.5).astype(int), base_proba, classes, groups,
+        figs = multi_label_figures(y, pred, proba, classes, docs, n_boot, random_state)
+        base = multi_label_figures(y, (base_proba >= 0.5).astype(int), base_proba, classes, docs,
                                    n_boot, random_state)
     else:
-        figs = single_label_figures(y, pred, proba, classes, groups, n_boot, random_state)
+        figs = single_label_figures(y, pred, proba, classes, docs, n_boot, random_state)
         base_pred = np.asarray(classes, dtype=object)[base_proba.argmax(axis=1)]
-        base = single_label_figures(y, base_pred, base_proba, classes, groups, n_boot, random_state)
+        base = single_label_figures(y, base_pred, base_proba, classes, docs, n_boot, random_state)
     ev.metrics = {m: figs[m] for m in SCALAR_METRICS if m in figs}
     ev.baseline = {m: base[m] for m in SCALAR_METRICS if m in base}
     ev.per_class, ev.confusion, ev.reliability = figs["per_class"], figs["confusion"], figs["reliability"]
@@ -253,6 +271,40 @@ def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_spli
         ev.learning_curve = _learning_curve(real, examples, dim, y, classes, splits, chosen_C, features,
                                             target_column, random_state, model_params, say)
     return ev
+
+
+def cv_groups(rows: pd.DataFrame, group_column: str | None = None) -> tuple[np.ndarray, str, list[str]]:
+    """The cross-validation group of each passage (its document, or its value of the metadata column
+    `group_column`), the grouping's name, and warnings: when nearly every group holds one passage
+    (grouped CV is then close to splitting passages at random: it says how the model does on new
+    passages, not on new documents), and when `group_column` puts passages of one document into
+    several groups (they can then sit on both sides of a split)."""
+    if group_column is None:
+        groups, what = rows["doc_id"].astype(str).to_numpy(dtype=object), "document"
+    elif group_column not in rows.columns:
+        meta = [c for c in rows.columns if c not in ("passage_id", "text", "is_example", "is_boilerplate")]
+        raise ModelError(f"no column {group_column!r} to group the cross-validation by; columns of the labelled "
+                         f"passages: {', '.join(map(str, meta))}")
+    else:
+        groups = rows[group_column].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
+        what = group_column
+    notes = []
+    sizes = pd.Series(groups).value_counts()
+    single = int((sizes == 1).sum())
+    if len(sizes) >= 2 and single >= ONE_PASSAGE_GROUPS * len(sizes):
+        hint = ("; to hold out whole outlets, authors or speeches, group by a metadata column with --group-col"
+                if group_column is None else "")
+        groups_named = "documents" if group_column is None else f"values of {group_column}"
+        notes.append(f"{single} of the {len(sizes)} {groups_named} hold a single labelled passage, so cross-"
+                     f"validation grouped by {what} is close to splitting passages at random: the figures say how "
+                     f"the model does on new passages like these, not on a new {what}{hint}")
+    if group_column is not None:
+        spread = pd.Series(groups).groupby(rows["doc_id"].astype(str).to_numpy()).nunique()
+        if (spread > 1).any():
+            notes.append(f"{int((spread > 1).sum())} documents have passages under more than one {group_column} "
+                         "value, so passages of one document can sit on both sides of a split (the figures then "
+                         "flatter the model)")
+    return groups, what, notes
 
 
 def _fit(rows, dim, features, target_column, classes, random_state, model_params) -> StanceModel:

@@ -116,8 +116,9 @@ def single_label_figures(y_true, y_pred, proba: np.ndarray, classes: list[str], 
 
 def multi_label_figures(Y_true: np.ndarray, Y_pred: np.ndarray, proba: np.ndarray, classes: list[str],
                         doc_ids, n_boot: int = 1000, random_state: int = 0) -> dict:
-    """Per-value P/R/F1 (each value a yes/no question), macro and micro F1, Brier score averaged over
-    values, per-value 2x2 confusion counts and a reliability table over all (passage, value) pairs."""
+    """Per-value P/R/F1 (each value a yes/no question), macro and micro F1, exact-match accuracy (the
+    share of passages whose whole set of values is right), Brier score averaged over values, per-value
+    2x2 confusion counts and a reliability table over all (passage, value) pairs."""
     L = len(classes)
     doc_idx, W = document_weights(doc_ids, n_boot, random_state)
     D = W.shape[1]
@@ -131,6 +132,8 @@ def multi_label_figures(Y_true: np.ndarray, Y_pred: np.ndarray, proba: np.ndarra
     brier_each = ((proba - Y_true) ** 2).mean(axis=1)
     doc_brier = np.bincount(doc_idx, weights=brier_each, minlength=D)
     doc_n = np.bincount(doc_idx, minlength=D).astype(float)
+    exact = (Y_true == Y_pred).all(axis=1).astype(float)
+    doc_exact = np.bincount(doc_idx, weights=exact, minlength=D)
 
     def figures(c):  # c: (..., L, 4)
         TP, FP, FN = c[..., 0], c[..., 1], c[..., 2]
@@ -151,6 +154,7 @@ def multi_label_figures(Y_true: np.ndarray, Y_pred: np.ndarray, proba: np.ndarra
         "documents": int(D),
         "macro_f1": _fig(F.mean(), Fs.mean(axis=1)),
         "micro_f1": _fig(micro, micro_s),
+        "accuracy": _fig(exact.mean(), (W @ doc_exact) / (W @ doc_n)),
         "brier": _fig(brier_each.mean(), (W @ doc_brier) / (W @ doc_n)),
     }
     rows = []

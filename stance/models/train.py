@@ -17,6 +17,7 @@ from .data import (
     has_label,
     small_class_problems,
 )
+from .evaluate import cv_groups
 from .model import StanceModel
 from .targets import target_values
 
@@ -36,6 +37,7 @@ def train(
     target_column: str | None = None,
     progress: Progress | None = None,
     include_validation: bool = False,
+    group_column: str | None = None,
     **model_params,
 ) -> StanceModel:
     """Train one classifier per dimension on gold labels.
@@ -46,6 +48,8 @@ def train(
     and how many more labels each needs (or pass `drop_rare=True` to train without them, recorded in
     `model.warnings_`). Without `dimensions`, a dimension with no gold label at all is skipped and named
     in `model.warnings_`. `target_column` names a column with the target of each passage's stance.
+    `group_column` names a metadata column (e.g. outlet) that the inner cross-validation (choosing C,
+    calibrating probabilities) never splits, instead of the document.
     """
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples, include_validation=include_validation)
@@ -97,7 +101,8 @@ def train(
     say(f"training {', '.join(d.name for d in dims)} on {len(frame)} passages "
         f"from {frame['doc_id'].nunique()} documents ({features})")
     model = StanceModel(features=features, **model_params)
-    model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=frame["doc_id"].to_numpy(),
+    groups = cv_groups(frame, group_column)[0]
+    model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=groups,
               targets=None if target_column is None else target_values(frame, target_column, "the gold labels"),
               classes={d.name: keep_values[d.name] for d in dims})
     model.codebook_name_ = data.codebook.name
@@ -109,6 +114,7 @@ def train(
     model.include_examples_ = include_examples
     model.validation_in_training_ = data.validation_used
     model.target_column_ = target_column
+    model.group_column_ = group_column
     for w in warnings:
         log.warning(w)
     return model

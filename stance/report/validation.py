@@ -98,7 +98,11 @@ def validation_quality(ctx: Context) -> list[Section]:
                           kind="validation", text=(
                               "Accuracy of each dimension's classifier on the passages of this corpus that people "
                               "labelled (a random sample), with 95% intervals, beside always choosing the sample's "
-                              "most common label (grey tick). Macro-F1 and the Brier score are in the table."))
+                              "most common label (grey tick). Macro-F1 and the Brier score are in the table."
+                              + (" For a dimension with several values per passage (" + ", ".join(
+                                  d for d, f in report.figures.items() if f.multi) + "), accuracy is exact-match "
+                                 "accuracy: the passage's whole set of values right."
+                                 if any(f.multi for f in report.figures.values()) else "")))
         for fig in report.figures.values():
             section.notes.append(fig.verdict)
             section.notes += fig.warnings

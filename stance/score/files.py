@@ -221,7 +221,8 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
                 level: str = "passage", codebook: Codebook | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 jobs: int = 1, on_error: str = "stop", with_text: bool = False, terms: int = 0,
                 progress: Progress | None = None, on_skip: Skip | None = None,
-                stdin: TextIO | None = None, target_col: str | None = None) -> Iterator[pd.DataFrame]:
+                stdin: TextIO | None = None, target_col: str | None = None,
+                observe: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
     """Stream scored batches (passage or document level) from files, directories, globs or "-" (stdin).
 
     Everything that can be checked is checked before the first batch (files exist, tables have the
@@ -231,6 +232,7 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     table columns that are a document's title, date, author..., as `stance ingest` takes them, so ids match.
     `target_col` names the column (or `--meta` key) with each passage's target, for a model trained with
     targets; it is part of each document's id, as in `stance ingest --target-col`.
+    `observe(frame)` sees each scored passage-level batch with its text (the transfer checks' sample).
     """
     if level not in ("passage", "document"):
         raise InputError(f"level must be 'passage' or 'document', got {level!r}")
@@ -259,7 +261,11 @@ def score_files(inputs: Iterable[str | Path], model_or_models, *, text_col: str 
     def run() -> Iterator[pd.DataFrame]:
         produced = False
         for frame, preds in pooled(plan, frames, terms, jobs):
-            scored = assemble(frame, preds, with_text or level == "document")
+            scored = assemble(frame, preds, True)
+            if observe:
+                observe(scored)
+            if not (with_text or level == "document"):
+                scored = scored.drop(columns=["text"])
             if progress:
                 progress(len(frame))
             produced = True

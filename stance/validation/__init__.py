@@ -7,7 +7,7 @@ model's training data (docs/validation.md).
 """
 
 from .estimates import MIN_LABELS, UNIDENTIFIED, Estimate, ppi_index, ppi_mean, ppi_shares, unvalidated_groups
-from .figures import TargetFigures, target_figures
+from .figures import TargetFigures, multi_target_figures, target_figures
 from .sample import design_weights, draw_sample, eligible
 from .transfer import TransferChecks, transfer_checks, word_coverage
 
@@ -20,6 +20,7 @@ __all__ = [
     "design_weights",
     "draw_sample",
     "eligible",
+    "multi_target_figures",
     "ppi_index",
     "ppi_mean",
     "ppi_shares",

@@ -39,12 +39,12 @@ from ..analysis.frame import (
     prob_matrix,
     require,
 )
+from ..analysis.shares import group_positions, index_passages, index_values
 
 LEVEL = 0.95
 MIN_LABELS = 30  # fewer labels in a group: naive share shown, flagged (intervals undercover below: docs/validation.md)
 UNIDENTIFIED = 0.5       # an interval wider than this share of the possible range is not a finding
 FEW_EVENTS = 5           # fewer labelled passages with (or without) a value: the Wilson floor applies
-MISSING = "(missing)"
 SHARE_COLUMNS = ["value", "estimator", "share", "low", "high", "naive", "labels", "passages", "documents",
                  "validated", "identifiable", "lambda"]
 INDEX_COLUMNS = ["index", "low", "high", "naive", "labels", "passages", "documents", "validated",
@@ -118,30 +118,45 @@ def power_tuning(y: np.ndarray, yhat: np.ndarray, yhat_all: np.ndarray, w: np.nd
     return float(np.nan_to_num(lam, nan=0.0))
 
 
-def _grouped(frame: pd.DataFrame, keys: list[str]):
-    """(key dict, index of the group's rows) per group, sorted, missing keys shown as '(missing)'."""
-    if not keys:
-        yield {}, frame.index
-        return
-    require(frame, keys, "the scores")
-    labels = frame[keys].astype("string").fillna(MISSING)
-    for key, idx in labels.groupby(keys if len(keys) > 1 else keys[0], sort=True).groups.items():
-        key = key if isinstance(key, tuple) else (key,)
-        yield dict(zip(keys, key, strict=True)), idx
-
-
-def _labelled_rows(frame: pd.DataFrame, validation: pd.DataFrame, dimension: str) -> tuple[pd.Series, pd.DataFrame]:
-    """Which rows of `frame` carry a validation label for `dimension` (a boolean Series on frame's
-    index), and those labels with their design weight, aligned to frame's rows."""
+def _labelled_rows(frame: pd.DataFrame, validation: pd.DataFrame, dimension: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows of `frame` carry a validation label for `dimension` (a boolean array over frame's
+    rows), and those labels with their design weight, in frame's row order."""
     require(validation, ["passage_id", "inclusion_prob"], "the validation labels")
     if dimension not in validation.columns:
-        return pd.Series(False, index=frame.index), validation.iloc[0:0]
+        return np.zeros(len(frame), dtype=bool), validation.iloc[0:0]
     lab = validation[labelled(validation, dimension)].drop_duplicates("passage_id")
     lab = lab.set_index("passage_id")
-    has = frame["passage_id"].isin(lab.index)
-    aligned = lab.loc[frame.loc[has, "passage_id"]]
-    aligned.index = frame.index[has]
-    return has, aligned
+    has = frame["passage_id"].isin(lab.index).to_numpy()
+    return has, lab.loc[frame["passage_id"].to_numpy()[has]].reset_index()
+
+
+def _estimates(frame: pd.DataFrame, keys: list[str], values: Sequence[str], has: np.ndarray, y: np.ndarray,
+               w: np.ndarray, yhat: np.ndarray, naive: np.ndarray, min_labels: int, level: float,
+               bounds: tuple[float, float]) -> list[dict]:
+    """One row per group and value: the prediction-powered estimate of the mean of column j of `y`
+    (human labels of the labelled rows, in frame order) from `yhat` (the model's figure for every row)
+    where the group holds `min_labels` labels, else the mean of `naive` (the model's own figure)."""
+    lab_pos = np.cumsum(has) - 1  # a labelled row's position among the labels
+    span = bounds[1] - bounds[0]
+    rows = []
+    for key, rows_all in group_positions(frame, keys):
+        f_rows = rows_all[has[rows_all]]
+        y_rows = lab_pos[f_rows]
+        common = {"labels": len(f_rows), "passages": len(rows_all),
+                  "documents": int(frame["doc_id"].iloc[rows_all].nunique()),
+                  "validated": len(f_rows) >= min_labels}
+        for j, v in enumerate(values):
+            row = {**key, "value": v, **common,
+                   "naive": float(naive[rows_all, j].mean()) if len(rows_all) else np.nan}
+            if common["validated"]:
+                e = ppi_mean(y[y_rows, j], yhat[f_rows, j], yhat[rows_all, j], w[y_rows], level, bounds=bounds)
+                row.update(estimator="PPI", estimate=e.value, low=e.low, high=e.high, lam=e.lam,
+                           identifiable=_identifiable(e.low, e.high, span))
+            else:
+                row.update(estimator="naive", estimate=row["naive"], low=np.nan, high=np.nan, lam=np.nan,
+                           identifiable=False)
+            rows.append(row)
+    return rows
 
 
 def _identifiable(low: float, high: float, span: float) -> bool:
@@ -172,28 +187,8 @@ def ppi_shares(scores: pd.DataFrame, validation: pd.DataFrame, dimension: str,
     has, lab = _labelled_rows(frame, validation, dimension)
     y = label_matrix(lab, dimension, values) if len(lab) else np.zeros((0, len(values)))
     w = 1.0 / lab["inclusion_prob"].to_numpy(dtype=float) if len(lab) else np.zeros(0)
-    pos_all = pd.Series(np.arange(len(frame)), index=frame.index)
-    pos_lab = pd.Series(np.arange(len(lab)), index=lab.index)
-    rows = []
-    for key, idx in _grouped(frame, keys):
-        rows_all = pos_all.loc[idx].to_numpy()
-        lab_idx = idx[has.loc[idx].to_numpy()]
-        y_rows, f_rows = pos_lab.loc[lab_idx].to_numpy(), pos_all.loc[lab_idx].to_numpy()
-        n_lab, n_all = len(lab_idx), len(rows_all)
-        docs = int(frame.loc[idx, "doc_id"].nunique())
-        validated = n_lab >= min_labels
-        for j, v in enumerate(values):
-            row = {**key, "value": v, "naive": float(naive[rows_all, j].mean()) if n_all else np.nan,
-                   "labels": n_lab, "passages": n_all, "documents": docs, "validated": validated}
-            if validated:
-                e = ppi_mean(y[y_rows, j], yhat[f_rows, j], yhat[rows_all, j], w[y_rows], level)
-                row.update(estimator="PPI", share=e.value, low=e.low, high=e.high, lam=e.lam,
-                           identifiable=_identifiable(e.low, e.high, 1.0))
-            else:
-                row.update(estimator="naive", share=row["naive"], low=np.nan, high=np.nan, lam=np.nan,
-                           identifiable=False)
-            rows.append(row)
-    out = pd.DataFrame(rows).rename(columns={"lam": "lambda"})
+    rows = _estimates(frame, keys, values, has, y, w, yhat, naive, min_labels, level, (0.0, 1.0))
+    out = pd.DataFrame(rows).rename(columns={"lam": "lambda", "estimate": "share"})
     return out.reindex(columns=[*keys, *SHARE_COLUMNS])
 
 
@@ -208,8 +203,6 @@ def ppi_index(scores: pd.DataFrame, validation: pd.DataFrame, spec, by: str | Se
     value of an excluded dimension is excluded), so naive and validated figures describe the same
     passages. Returns [*by, (period), index, low, high, naive, labels, passages, documents, validated,
     identifiable, lambda]."""
-    from ..analysis.shares import index_passages, index_values
-
     keys = as_list(by)
     frame = analysable(scores, exclude_boilerplate)
     require(frame, ["passage_id", "doc_id", spec.dimension], "the scores")
@@ -218,31 +211,13 @@ def ppi_index(scores: pd.DataFrame, validation: pd.DataFrame, spec, by: str | Se
         frame = frame.assign(period=period(frame, time, date_col))
         frame = frame[frame["period"].notna()]
         keys = [*keys, "period"]
-    yhat = index_values(frame, spec)
-    naive = yhat  # the report's index: mean P(positive) - P(negative), unchecked
+    yhat = index_values(frame, spec)[:, None]  # the report's index: mean P(positive) - P(negative)
     has, lab = _labelled_rows(frame, validation, spec.dimension)
     h = label_matrix(lab, spec.dimension, [spec.positive, spec.negative]) if len(lab) else np.zeros((0, 2))
-    y = h[:, 0] - h[:, 1]
+    y = (h[:, 0] - h[:, 1])[:, None]
     w = 1.0 / lab["inclusion_prob"].to_numpy(dtype=float) if len(lab) else np.zeros(0)
-    pos_all = pd.Series(np.arange(len(frame)), index=frame.index)
-    pos_lab = pd.Series(np.arange(len(lab)), index=lab.index)
-    rows = []
-    for key, idx in _grouped(frame, keys):
-        rows_all = pos_all.loc[idx].to_numpy()
-        lab_idx = idx[has.loc[idx].to_numpy()]
-        y_rows, f_rows = pos_lab.loc[lab_idx].to_numpy(), pos_all.loc[lab_idx].to_numpy()
-        row = {**key, "naive": float(naive[rows_all].mean()) if len(rows_all) else np.nan,
-               "labels": len(lab_idx), "passages": len(rows_all),
-               "documents": int(frame.loc[idx, "doc_id"].nunique()), "validated": len(lab_idx) >= min_labels}
-        if row["validated"]:
-            e = ppi_mean(y[y_rows], yhat[f_rows], yhat[rows_all], w[y_rows], level, bounds=(-1.0, 1.0))
-            row.update(index=e.value, low=e.low, high=e.high, lam=e.lam,
-                       identifiable=_identifiable(e.low, e.high, 2.0))
-        else:
-            row.update(index=float(yhat[rows_all].mean()) if len(rows_all) else np.nan, low=np.nan, high=np.nan,
-                       lam=np.nan, identifiable=False)
-        rows.append(row)
-    out = pd.DataFrame(rows).rename(columns={"lam": "lambda"})
+    rows = _estimates(frame, keys, ["index"], has, y, w, yhat, yhat, min_labels, level, (-1.0, 1.0))
+    out = pd.DataFrame(rows).rename(columns={"lam": "lambda", "estimate": "index"})
     return out.reindex(columns=[*keys, *INDEX_COLUMNS])
 
 

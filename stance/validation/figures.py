@@ -2,6 +2,13 @@
 recall, the confusion table and the Brier score on the validation sample, each with an interval, beside
 the majority baseline on the same sample, and a plain sentence saying whether the model beats it.
 
+A dimension that takes several values per passage (topic) gets the same figures with one choice said
+everywhere they are printed: its accuracy is *exact-match* accuracy (the share of passages whose whole
+set of values the model got right), its baseline always answers the sample's most common set, its
+macro-F1 averages each value's F1 (present or absent per passage), its Brier score averages over values,
+and its confusion table counts, per value, passages where both, only people, only the model or neither
+gave it.
+
 Every figure weights a passage by 1 / its inclusion probability, so a sample stratified by group still
 measures the whole corpus. Intervals are percentile bootstraps that resample the sampled passages within
 each stratum: the validation sample is a random sample of passages, so the passage is the sampling unit
@@ -37,6 +44,12 @@ class TargetFigures:
     verdict: str
     warnings: list[str] = field(default_factory=list)
     held_out: bool = True
+    multi: bool = False                 # several values per passage: accuracy is exact-match accuracy
+
+    @property
+    def accuracy_kind(self) -> str:
+        """What "accuracy" means for this dimension."""
+        return "exact-match accuracy (the whole set of values right)" if self.multi else "accuracy"
 
     @property
     def better_than_baseline(self) -> bool:
@@ -49,7 +62,8 @@ class TargetFigures:
                 for m, f in self.metrics.items()]
 
     def to_dict(self) -> dict:
-        return {"dimension": self.dimension, "n": self.n, "metrics": self.metrics, "baseline": self.baseline,
+        return {"dimension": self.dimension, "n": self.n, "multi": self.multi, "accuracy": self.accuracy_kind,
+                "metrics": self.metrics, "baseline": self.baseline,
                 "majority": self.majority, "difference": self.difference, "verdict": self.verdict,
                 "warnings": self.warnings, "held_out": self.held_out,
                 "per_class": self.per_class.to_dict(orient="records"),
@@ -84,8 +98,11 @@ def _fig(value: float, samples: np.ndarray, level: float) -> dict:
 def _prf(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Precision, recall and F1 per value from (weighted) confusion matrices (..., K, K), rows = truth;
     an undefined ratio counts as 0 (sklearn's zero_division=0)."""
-    tp = np.diagonal(cm, axis1=-2, axis2=-1)
-    pred, true = cm.sum(axis=-2), cm.sum(axis=-1)
+    return _ratios(np.diagonal(cm, axis1=-2, axis2=-1), cm.sum(axis=-2), cm.sum(axis=-1))
+
+
+def _ratios(tp: np.ndarray, pred: np.ndarray, true: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 per value from (weighted) counts of true positives, predicted and true."""
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(pred > 0, tp / pred, 0.0)
         r = np.where(true > 0, tp / true, 0.0)
@@ -176,11 +193,79 @@ def target_figures(dimension: str, true, predicted, proba: np.ndarray, classes: 
     return fig
 
 
+def multi_target_figures(dimension: str, true, predicted, proba: np.ndarray, classes: list[str],
+                         weights=None, strata=None, n_boot: int = 1000, level: float = LEVEL,
+                         random_state: int = 0, held_out: bool = True) -> TargetFigures:
+    """Figures of a dimension that takes several values per passage (see the module docstring for
+    which statistics). true / predicted: a list of values per sampled passage; the rest as in
+    `target_figures`."""
+    n, K = len(true), len(classes)
+    if n == 0:
+        raise InputError(f"no validation labels for {dimension!r}; label the validation sample first")
+    Y, P = _indicators(true, classes, "human label"), _indicators(predicted, classes, "predicted")
+    proba = np.asarray(proba, dtype=float)
+    if proba.shape != (n, K):
+        raise InputError(f"probabilities have shape {proba.shape}; expected ({n}, {K})")
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    strata = np.zeros(n, dtype=int) if strata is None else np.asarray(strata)
+    Wb = stratified_weights(strata, n_boot, np.random.default_rng(random_state)) * w
+    tot, tots = w.sum(), Wb.sum(axis=1)
+
+    sets = [";".join(classes[k] for k in np.flatnonzero(r)) for r in Y]
+    share = pd.Series(w).groupby(sets).sum()
+    majority = str(share.idxmax())
+    M = np.isin(np.arange(K), [classes.index(v) for v in majority.split(";") if v]).astype(float)
+    prevalence = (w @ Y) / tot
+
+    def figures(pred: np.ndarray, prob: np.ndarray) -> tuple[dict, np.ndarray, tuple]:
+        exact = (pred == Y).all(axis=1).astype(float)
+        brier = ((prob - Y) ** 2).mean(axis=1)
+        tp, pp, tt = pred * Y, pred, Y
+        counts = [(w @ a, Wb @ a) for a in (tp, pp, tt)]
+        (tp1, tpb), (pp1, ppb), (tt1, ttb) = counts
+        f1, f1b = _ratios(tp1, pp1, tt1)[2], _ratios(tpb, ppb, ttb)[2]
+        present = (tt1 > 0) | (pp1 > 0)
+        return ({"accuracy": _fig(w @ exact / tot, (Wb @ exact) / tots, level),
+                 "macro_f1": _fig(f1[present].mean(), f1b[:, present].mean(axis=1), level),
+                 "brier": _fig(w @ brier / tot, (Wb @ brier) / tots, level)},
+                (Wb @ exact) / tots, (tp1, pp1, tt1, tpb, ppb, ttb))
+
+    metrics, accs, (tp1, pp1, tt1, tpb, ppb, ttb) = figures(P, proba)
+    baseline, base_accs, _ = figures(np.tile(M, (n, 1)), np.tile(prevalence, (n, 1)))
+    difference = _fig(metrics["accuracy"]["value"] - baseline["accuracy"]["value"], accs - base_accs, level)
+    prec, rec, f1 = _ratios(tp1, pp1, tt1)
+    precs, recs, _ = _ratios(tpb, ppb, ttb)
+    rows, table = [], []
+    for k, c in enumerate(classes):
+        plo, phi = _interval(precs[:, k], level)
+        rlo, rhi = _interval(recs[:, k], level)
+        rows.append({"value": c, "labelled": int(Y[:, k].sum()), "predicted": int(P[:, k].sum()),
+                     "precision": prec[k], "precision_low": plo, "precision_high": phi,
+                     "recall": rec[k], "recall_low": rlo, "recall_high": rhi, "f1": f1[k]})
+        yk, pk = Y[:, k].astype(bool), P[:, k].astype(bool)
+        table.append([int((yk & pk).sum()), int((yk & ~pk).sum()), int((~yk & pk).sum()), int((~yk & ~pk).sum())])
+    confusion = pd.DataFrame(table, index=pd.Index(classes, name="value"),
+                             columns=pd.Index(["both", "people only", "model only", "neither"], name="passages"))
+    fig = TargetFigures(dimension, list(classes), n, metrics, baseline, majority or "(no value)", difference,
+                        pd.DataFrame(rows), confusion, "", [], held_out, multi=True)
+    fig.verdict, fig.warnings = _verdict(fig)
+    return fig
+
+
+def _indicators(sets, classes: list[str], what: str) -> np.ndarray:
+    """(passages x values) 0/1 matrix from a list of values per passage (a list, or "a;b")."""
+    out = np.zeros((len(sets), len(classes)))
+    for i, v in enumerate(sets):
+        items = [x for x in (v.split(";") if isinstance(v, str) else list(v)) if str(x)]
+        out[i, _codes(items, classes, what)] = 1.0
+    return out
+
+
 def _verdict(f: TargetFigures) -> tuple[str, list[str]]:
     """A plain sentence on the model against always choosing the most common value, and warnings."""
     acc, base, diff = f.metrics["accuracy"], f.baseline["accuracy"], f.difference
-    always = f"always choosing {f.majority!r}"
-    figures = (f"accuracy {acc['value']:.2f} ({acc['low']:.2f}-{acc['high']:.2f}) against {base['value']:.2f} "
+    always = f"always choosing {'the set ' if f.multi else ''}{f.majority!r}"
+    figures = (f"{f.accuracy_kind} {acc['value']:.2f} ({acc['low']:.2f}-{acc['high']:.2f}) against {base['value']:.2f} "
                f"for {always}, on {f.n} validation passages")
     if diff["high"] < 0:
         verdict = f"{f.dimension}: the model is WORSE than {always} on this corpus: {figures}."

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .figures import TargetFigures, target_figures
+from .figures import TargetFigures, multi_target_figures, target_figures
 from .sample import FLOOR, draw_sample
 
 UNLABELLED_HINT = "label it with: stance annotate -p {p} --queue validation (or stance import-labels ... --validation)"
@@ -156,21 +156,22 @@ def validate_project(project, n_boot: int = 1000, scores: pd.DataFrame | None = 
         if d not in scores.columns or human not in merged.columns:
             continue
         part = merged[merged[human].notna() & merged[d].notna()]
-        if codebook.dimension(d).multi:
-            if len(part):
-                notes.append(f"{d}: takes several values per passage; its validation labels correct the shares, "
-                             "but accuracy figures are for single-valued dimensions.")
-            continue
+        multi = codebook.dimension(d).multi
         if part.empty:
             notes.append(f"{d}: no validation labels yet; " + UNLABELLED_HINT.format(p=project.path))
             continue
         classes = codebook.dimension(d).value_names
         proba = np.column_stack([pd.to_numeric(part.get(f"{d}:{v}", pd.Series(0.0, index=part.index)),
                                                errors="coerce").fillna(0.0).to_numpy() for v in classes])
-        figures[d] = target_figures(d, part[human].astype(str), part[d].astype(str), proba, classes,
-                                    weights=1.0 / part["inclusion_prob"].to_numpy(float),
-                                    strata=pd.factorize(part["stratum"])[0], n_boot=n_boot,
-                                    held_out=held_out(project, d))
+        measure = multi_target_figures if multi else target_figures
+        figures[d] = measure(d, part[human].tolist() if multi else part[human].astype(str),
+                             part[d].tolist() if multi else part[d].astype(str), proba, classes,
+                             weights=1.0 / part["inclusion_prob"].to_numpy(float),
+                             strata=pd.factorize(part["stratum"])[0], n_boot=n_boot, held_out=held_out(project, d))
+        if multi:
+            notes.append(f"{d}: takes several values per passage, so its accuracy is exact-match accuracy (the "
+                         "passage's whole set of values right) and its baseline always answers the sample's most "
+                         "common set; macro-F1 averages each value's F1.")
     size = len(labels.frame)
     for d, n in labels.disagreements.items():
         notes.append(f"{d}: {n} sampled passage(s) have disagreeing labels and are left out until adjudicated "
@@ -199,7 +200,7 @@ def project_transfer(project, scores: pd.DataFrame):
     one per model file, merged; None when no model file can be read."""
     from ..models import load_model
     from ..store import predictions as store
-    from .transfer import TransferChecks, transfer_checks
+    from .transfer import merge_checks, transfer_checks
 
     project = _open(project)
     used = store.prediction_models(project.conn)  # {dimension: model id}
@@ -216,13 +217,7 @@ def project_transfer(project, scores: pd.DataFrame):
         except Exception:  # a moved or unreadable model file: no transfer checks rather than no report
             continue
         checks.append(transfer_checks(model, scores, dims))
-    if not checks:
-        return None
-    first = checks[0]
-    return TransferChecks(first.passages, first.vocabulary_coverage, first.barely_seen,
-                          pd.concat([c.dimensions for c in checks], ignore_index=True),
-                          pd.concat([c.distributions for c in checks], ignore_index=True),
-                          list(dict.fromkeys(w for c in checks for w in c.warnings)))
+    return merge_checks(checks)
 
 
 def sample_passage_order(project) -> list[str]:
