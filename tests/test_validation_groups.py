@@ -28,6 +28,10 @@ def test_one_passage_per_document_is_called_near_random_and_offers_group_col(see
     result = evaluate(single, dimensions=["posture"], codebook=seed.codebook, n_boot=50, learning_curve=False)
     note = next(w for w in result.warnings if "single labelled passage" in w)
     assert f"{len(single)} of the {len(single)} documents" in note and "--group-col" in note
+    posture = result.dimensions["posture"]
+    worse = posture.metrics["brier"]["value"] >= posture.baseline["brier"]["value"]
+    assert worse == any("probabilities are no better than the baseline's" in w for w in posture.warnings)
+    assert worse  # 54 passages: its probabilities are worse than the value shares' (0.77 against 0.72)
     grouped = evaluate(gold, dimensions=["posture"], codebook=seed.codebook, n_boot=50, learning_curve=False)
     assert not any("single labelled passage" in w for w in grouped.warnings)  # 4 documents of 8 to 25 passages
 

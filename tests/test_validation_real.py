@@ -39,8 +39,9 @@ def speeches(tmp_path_factory):
     real = load_real(shared=Path("/nonexistent"))  # the US part ships with its text
     documents = {d.id: d for d in real.documents}
     truth = pd.DataFrame([{"key": p.passage_id, "text": p.text, "president": documents[p.doc_id].meta["president"],
-                           **p.labels} for p in real.passages if p.corpus == "us"])
-    truth[["key", "text", "president"]].to_csv(root / "passages.csv", index=False)
+                           "date": documents[p.doc_id].meta["date"], **p.labels}
+                          for p in real.passages if p.corpus == "us"])
+    truth[["key", "text", "president", "date"]].to_csv(root / "passages.csv", index=False)
     seed = Project.init(root / "seed")
     load_into(seed)
     save_model(train(seed, include_examples=True, C=0.3), root / "model.skops")
@@ -62,7 +63,7 @@ def test_prediction_powered_shares_cover_the_known_truth_of_real_speeches(speech
                 "-o", str(root / "to_label.csv"))
     assert "Drew 150 passages" in drawn
     sample = pd.read_csv(root / "to_label.csv").merge(passages[["passage_id", "key"]], on="passage_id")
-    labels = sample[["passage_id", "key"]].merge(truth.drop(columns=["text", "president"]), on="key")
+    labels = sample[["passage_id", "key"]].merge(truth.drop(columns=["text", "president", "date"]), on="key")
     labels["topic"] = labels["topic"].map(";".join)
     labels.drop(columns="key").to_csv(root / "labels.csv", index=False)
     imported = run("import-labels", str(root / "labels.csv"), "-p", str(project), "--format", "csv",
@@ -74,9 +75,14 @@ def test_prediction_powered_shares_cover_the_known_truth_of_real_speeches(speech
     assert "WORSE" in posture or "NOT clearly better" in posture
     assert "topic: the model is" in figures and "exact-match accuracy" in figures
 
-    run("report", "-p", str(project), "--by", "president", "-o", str(root / "report"), "--n-boot", "100")
+    run("report", "-p", str(project), "--by", "president", "--time", "year", "-o", str(root / "report"),
+        "--n-boot", "100")
     html = (root / "report" / "report.html").read_text(encoding="utf-8")
     assert "has not been checked on this corpus" not in html
+    trend = pd.read_csv(root / "report" / "tables" / "validated_index_trend.csv")
+    assert {"period", "labels", "validated"} <= set(trend.columns)
+    footnote = (root / "report" / "charts" / "index_trend.svg").read_text(encoding="utf-8")
+    assert "prediction-powered" in footnote and "bootstrap over documents" not in footnote
     shares = pd.read_csv(root / "report" / "tables" / "validated_shares_posture.csv")
     assert shares["validated"].all() and set(shares["president"]) == {"Donald Trump", "Joe Biden"}
 

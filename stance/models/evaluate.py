@@ -265,6 +265,10 @@ def _evaluate_dimension(data, dim: Dimension, features, include_examples, n_spli
         base = single_label_figures(y, base_pred, base_proba, classes, docs, n_boot, random_state)
     ev.metrics = {m: figs[m] for m in SCALAR_METRICS if m in figs}
     ev.baseline = {m: base[m] for m in SCALAR_METRICS if m in base}
+    if ev.metrics["brier"]["value"] >= ev.baseline["brier"]["value"]:
+        ev.warnings.append(f"dimension {dim.name!r}: the model's probabilities are no better than the baseline's "
+                           f"(Brier {ev.metrics['brier']['value']:.3f} against {ev.baseline['brier']['value']:.3f} "
+                           "for the training folds' value shares); do not read them as confidence")
     ev.per_class, ev.confusion, ev.reliability = figs["per_class"], figs["confusion"], figs["reliability"]
     ev.predictions = _predictions_frame(real, dim, y, pred, proba, classes, fold_of)
     if learning_curve:

@@ -51,7 +51,7 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
 
 def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                       index_name: str = "restraint index", min_passages: int | None = None,
-                      max_panels: int = 30) -> Figure:
+                      max_panels: int = 30, note: str | None = None) -> Figure:
     """The index over time, one small panel per group (shared axes), points with intervals; the
     passage count is written at each point when there are few periods, else shown by point size
     and in the panel title.
@@ -105,10 +105,13 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
         fig.supylabel(f"{index_name}  (scale −1 … +1; axis zoomed to the data)" if lim < 1 else
                       f"{index_name}  (−1 … +1)", fontsize=8.5)
-        note = INTERVAL_NOTE + (" Numbers: passages per period." if few else " Point size: passages per period.")
-        note += no_interval_note(t)
-        if t["small"].any():
-            note += f" Hollow grey: fewer than {min_passages or 'the minimum'} passages."
+        counts = " Numbers: passages per period." if few else " Point size: passages per period."
+        if note is not None:  # a given note replaces this one (validated trend: other intervals, other grey)
+            note += counts
+        else:
+            note = INTERVAL_NOTE + counts + no_interval_note(t)
+            if t["small"].any():
+                note += f" Hollow grey: fewer than {min_passages or 'the minimum'} passages."
         if len(list(dict.fromkeys(t["glabel"]))) > max_panels:
             note += f" First {max_panels} groups shown; all are in the CSV."
         footnote(fig, note)

@@ -52,4 +52,5 @@ def index_trend(ctx: Context) -> list[Section]:
         section.notes.append(f"{missing:,} passages without a usable date are left out of this chart.")
     if validated:
         section.notes += index_notes(ctx, time)
+        section.options["note"] = VALIDATED_NOTE.format(n=ctx.validation.min_labels)
     return [section]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import analysis as an
 from .context import Context, Section
-from .validation import validated_shares
+from .validation import unidentified_corrections, validated_shares
 
 
 def shares(ctx: Context) -> list[Section]:
@@ -20,8 +20,8 @@ def _dimension(ctx: Context, dim: str) -> Section:
     dimension = ctx.codebook.dimension(dim)
     err = ctx.errors.get(dim)
     by = ctx.by
-    ctx.tables[f"shares_{dim}"] = an.prevalence_table(ctx.data, dim, by=by, codebook=ctx.codebook, errors=err,
-                                                      **ctx.bootstrap)
+    table = an.prevalence_table(ctx.data, dim, by=by, codebook=ctx.codebook, errors=err, **ctx.bootstrap)
+    ctx.tables[f"shares_{dim}"], unidentified = unidentified_corrections(table, by)
     section = Section(f"shares_{dim}", f"{dim.capitalize()}: share of passages per {by}",
                       text=dimension.question.strip(), chart=f"shares_{dim}", kind="prevalence",
                       options={"title": f"{dim}: share of passages per {by}", "min_passages": ctx.min_passages})
@@ -42,4 +42,5 @@ def _dimension(ctx: Context, dim: str) -> Section:
                              "beside it.")
     else:
         section.notes.append("No correction for classifier error: no cross-validated errors were available.")
+    section.notes += unidentified
     return section

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..validation import MIN_LABELS, ppi_index, ppi_shares
+from ..validation import MIN_LABELS, UNIDENTIFIED, ppi_index, ppi_shares
 from .context import Context, Section
 
 SUGGESTED_LABELS = 300
@@ -177,6 +177,24 @@ def validated_shares(ctx: Context, dim: str) -> Section:
     if dimension.multi:
         section.notes.append("Several values may apply to one passage, so the shares need not sum to 100%.")
     return section
+
+
+def unidentified_corrections(table: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list[str]]:
+    """Shares corrected with cross-validated errors (ACC, PACC) whose interval is wider than half of
+    0-1 are not findings: their point is dropped, so the chart draws the interval alone, and a note names
+    them (column `identifiable`)."""
+    out = table.copy()
+    corrected = out["estimator"].isin(["ACC", "PACC"])
+    wide = corrected & ((out["high"] - out["low"]) > UNIDENTIFIED)
+    out["identifiable"] = ~wide
+    out.loc[wide, "share"] = np.nan
+    if not wide.any():
+        return out, []
+    keys = [k for k in (by,) if k in out.columns]
+    names = sorted({" / ".join(map(str, r)) for r in out.loc[wide, [*keys, "value", "estimator"]].itertuples(index=False)})
+    return out, [f"Not identifiable with this model (corrected interval over half of 0-100%, drawn as a line "
+                 f"without a point): {', '.join(names[:15])}{' …' if len(names) > 15 else ''}. The classifier's "
+                 "errors leave these shares undetermined; a validation sample (stance validate) can pin them down."]
 
 
 def validated_index(ctx: Context, spec, time: str | None = None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..errors import InputError
 from ..models.targets import check_target_column, target_values
-from .figures import TargetFigures, target_figures
+from .figures import TargetFigures, multi_target_figures, target_figures
 
 
 def read_labelled(path: str | Path, text_col: str = "text") -> pd.DataFrame:
@@ -39,7 +39,8 @@ def read_labelled(path: str | Path, text_col: str = "text") -> pd.DataFrame:
 
 def evaluate_labelled_file(model, path: str | Path, text_col: str = "text", codebook: Codebook | None = None,
                            n_boot: int = 1000, target_col: str | None = None) -> dict[str, TargetFigures]:
-    """Figures of `model` (a fitted `StanceModel`) on every single-valued dimension that `path` labels.
+    """Figures of `model` (a fitted `StanceModel`) on every dimension that `path` labels (several values
+    of a multi-valued one, such as topic, joined with ";": its accuracy is then exact-match accuracy).
 
     Values outside the codebook are refused, naming the row; rows without a label for a dimension are
     left out of that dimension's figures. `target_col` names the column with each row's target, for a
@@ -48,16 +49,18 @@ def evaluate_labelled_file(model, path: str | Path, text_col: str = "text", code
     check_target_column([model], target_col)
     frame = read_labelled(path, text_col)
     targets = None if target_col is None else target_values(frame, target_col, str(path))
-    dims = [d for d in model.dimensions_ if d in frame.columns and not model.multi_.get(d, False)]
+    dims = [d for d in model.dimensions_ if d in frame.columns]
     if not dims:
         raise InputError(f"{path}: no column for a dimension this model labels ({', '.join(model.dimensions_)}); "
                          f"columns are: {', '.join(map(str, frame.columns))}")
     for d in dims:
         valid = set(codebook.dimension(d).value_names)
+        multi = model.multi_.get(d, False)
         for i, v in frame[d].items():
-            if str(v).strip() and str(v) not in valid:
-                raise InputError(f"{path}: row {int(i) + 2}: {d} value {str(v)!r} is not in the codebook; valid: "
-                                 f"{', '.join(codebook.dimension(d).value_names)}")
+            for item in (str(v).split(";") if multi else [str(v)]):
+                if item.strip() and item not in valid:
+                    raise InputError(f"{path}: row {int(i) + 2}: {d} value {item!r} is not in the codebook; valid: "
+                                     f"{', '.join(codebook.dimension(d).value_names)}")
     texts = frame[text_col].fillna("").astype(str).tolist()
     X = model.transform(texts, targets)
     out = {}
@@ -72,7 +75,11 @@ def evaluate_labelled_file(model, path: str | Path, text_col: str = "text", code
         for k, v in enumerate(model.classes_[d]):
             if v in classes:
                 full[:, classes.index(v)] = proba[:, k]
-        out[d] = target_figures(d, frame.loc[has, d].astype(str), predicted, full, classes, n_boot=n_boot)
+        if model.multi_.get(d, False):
+            out[d] = multi_target_figures(d, frame.loc[has, d].astype(str).tolist(), list(predicted), full, classes,
+                                          n_boot=n_boot)
+        else:
+            out[d] = target_figures(d, frame.loc[has, d].astype(str), predicted, full, classes, n_boot=n_boot)
     if not out:
         raise InputError(f"{path}: no labelled rows for {', '.join(dims)}")
     return out
