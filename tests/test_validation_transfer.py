@@ -83,6 +83,33 @@ def test_scoring_a_file_prints_the_transfer_checks_and_the_unchecked_warning(tra
         assert f"of {passages:,} passages use words" in out.output
 
 
+def test_a_report_from_a_scores_file_brings_the_model_s_figures_errors_and_transfer_checks(trained, tmp_path):
+    if not SPEECHES.exists():
+        pytest.skip(f"{SPEECHES} not found")
+    from stance.models import train_project
+
+    seed, _ = trained
+    _model, evaluation, model_path = train_project(seed, dimensions=["posture"], include_examples=True, n_boot=50)
+    runner = CliRunner()
+    scored = runner.invoke(main, ["score", str(SPEECHES / "Biden_speeches.csv"), "--text-col", "Transcript",
+                                  "--model", str(model_path), "-o", str(tmp_path / "scores.parquet"), "-q",
+                                  "--with-text"])
+    assert scored.exit_code == 0, scored.output
+    out = tmp_path / "report"
+    made = runner.invoke(main, ["report", "--scores", str(tmp_path / "scores.parquet"), "--model", str(model_path),
+                                "--by", "President", "-o", str(out), "--n-boot", "50", "-q"])
+    assert made.exit_code == 0, made.output
+    quality = pd.read_csv(out / "tables" / "model_quality.csv").set_index("metric")
+    assert quality.loc["accuracy", "value"] == pytest.approx(evaluation.dimensions["posture"].metrics["accuracy"]["value"])
+    assert {"ACC", "PACC"} <= set(pd.read_csv(out / "tables" / "shares_posture.csv")["estimator"])
+    transfer = pd.read_csv(out / "tables" / "transfer.csv").set_index("dimension")
+    assert transfer.loc["posture", "shift"] > 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "This model has not been checked on this corpus" in html and "barely seen" in html
+    lost = runner.invoke(main, ["report", "-p", str(seed.path), "--model", str(model_path), "-o", str(out)])
+    assert lost.exit_code == 2 and "--model goes with --scores" in lost.output
+
+
 def test_the_file_sample_is_uniform_and_bounded():
     sample = TransferSample(size=300, seed=3)
     for start in range(0, 10_000, 700):  # batches of a run, as `stance score FILE` streams them

@@ -13,7 +13,7 @@ tidy DataFrame with passage and document counts beside every figure.
 from .bootstrap import LEVEL
 from .correction import ClassifierErrors, adjust, clip_to_simplex
 from .frame import dimension_values, label_matrix, period, prob_matrix
-from .quality import annotation_quality, classifier_errors, learning_curves, model_quality
+from .quality import ModelFile, annotation_quality, classifier_errors, learning_curves, model_quality
 from .shares import (
                          ESTIMATORS,
                          MIN_PASSAGES,
@@ -33,6 +33,7 @@ __all__ = [
     "MIN_PASSAGES",
     "ClassifierErrors",
     "IndexSpec",
+    "ModelFile",
     "adjust",
     "annotation_quality",
     "classifier_errors",

@@ -6,7 +6,9 @@ or annotates anything.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -110,6 +112,26 @@ def learning_curves(project, dimensions: list[str] | None = None) -> pd.DataFram
                          "macro_f1": point.get("macro_f1"), "macro_f1_sd": point.get("macro_f1_sd"),
                          "folds": point.get("folds"), "baseline": baseline})
     return pd.DataFrame(rows, columns=LEARNING_COLUMNS)
+
+
+class ModelFile:
+    """A saved model file standing in for a project in `model_quality` and `classifier_errors`, for a
+    report made from a scores file: its dimensions and figures are those of the card beside it (none
+    when the card is missing)."""
+
+    def __init__(self, path: str | Path, codebook) -> None:
+        from ..models.card import card_paths
+
+        self.path, self.codebook = Path(path), codebook
+        try:
+            card = json.loads(card_paths(self.path)[0].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            card = {}
+        self.dimensions = [d.get("dimension") for d in card.get("dimensions", [])]
+
+    def latest_model(self, dimension: str) -> dict | None:
+        """The registry-like entry of `dimension` (its card is read from beside the file)."""
+        return {"path": str(self.path), "dimension": dimension, "card": {}} if dimension in self.dimensions else None
 
 
 def classifier_errors(project, dimension: str) -> ClassifierErrors | None:

@@ -14,6 +14,9 @@ from .options import progress, quiet_option
               help="Or a passage-level scores file from `stance score` (.parquet, .csv or .jsonl).")
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False, exists=True),
               help="With --scores: the codebook they were scored under (default: the packaged one).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, exists=True),
+              help="With --scores: the model file that made them; its cross-validated figures, its errors (for the "
+              "corrected shares) and the transfer checks come into the report.")
 @click.option("--by", default="outlet", show_default=True,
               help="Metadata column to compare groups by (outlet, author, country, ...).")
 @click.option("--time", type=click.Choice(["year", "quarter", "month"]), help="Also show the index over time.")
@@ -32,7 +35,7 @@ from .options import progress, quiet_option
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Output folder [default: reports/<by>].")
 @quiet_option
-def report_command(project_path, scores_path, codebook_path, by, time, date_col, topic, compare, min_passages, n_boot, no_correction, pdf,
+def report_command(project_path, scores_path, codebook_path, model_path, by, time, date_col, topic, compare, min_passages, n_boot, no_correction, pdf,
                    title, out_dir, quiet):
     """Compare groups: shares of each stance value with intervals (uncorrected and corrected for
     classifier error), the restraint index per group and over time, argument roles by voice,
@@ -45,6 +48,7 @@ def report_command(project_path, scores_path, codebook_path, by, time, date_col,
       stance report --project myproject --by author --compare "Responsible Statecraft" "Foreign Affairs"
       stance report --scores scores.parquet --by country --time year --date-col year --pdf -o reports/un
       stance report --scores hawks.csv --codebook hawks.yaml --by outlet -o reports/hawks
+      stance report --scores scores.parquet --model models/stance-X.skops --by outlet -o reports/outlets
     """
     from ..report import build_report
 
@@ -52,6 +56,8 @@ def report_command(project_path, scores_path, codebook_path, by, time, date_col,
         raise click.UsageError("give exactly one of --project or --scores")
     if codebook_path and not scores_path:
         raise click.UsageError("--codebook goes with --scores; a project has its own codebook")
+    if model_path and not scores_path:
+        raise click.UsageError("--model goes with --scores; a project's report reads its own models")
     source = _read_scores(scores_path) if scores_path else project_path
     codebook = None
     if codebook_path:
@@ -60,7 +66,8 @@ def report_command(project_path, scores_path, codebook_path, by, time, date_col,
         codebook = load_codebook(codebook_path)
     result = build_report(source, out_dir or f"reports/{by}", by=by, time=time, topic=topic, codebook=codebook,
                           compare=compare or None, min_passages=min_passages, pdf=pdf, n_boot=n_boot,
-                          correct=not no_correction, title=title, date_col=date_col, progress=progress(quiet))
+                          correct=not no_correction, title=title, date_col=date_col, progress=progress(quiet),
+                          model=model_path)
     click.echo(f"Wrote {result.html} ({len(result.charts) // 2} charts, {len(result.tables)} tables"
                + (f", {result.pdf.name}" if result.pdf else "") + ")")
 

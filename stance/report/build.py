@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | None = None, topic: str | None = None,
                  compare: Sequence[str] | None = None, min_passages: int = an.MIN_PASSAGES, pdf: bool = False,
                  n_boot: int = 1000, correct: bool = True, codebook=None, errors=None, title: str | None = None,
-                 date_col: str = "date", progress: Callable[[str], None] | None = None) -> ReportResult:
-    """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`)."""
+                 date_col: str = "date", progress: Callable[[str], None] | None = None,
+                 model: str | Path | None = None) -> ReportResult:
+    """The whole report for a project (folder or `Project`) or a scores DataFrame (then pass `codebook`,
+    and `model`, the model file that made the scores: its cross-validated figures, its errors for the
+    corrected shares and the transfer checks then come into the report)."""
     say = progress or log.info
     agreement = quality = curves = None
     validation = ValidationInputs()
@@ -38,6 +41,15 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
                              f"({', '.join(codebook.dimension_names)}); give the codebook they were scored under "
                              "(--codebook FILE, or codebook= in Python)")
         label = "a scores table"
+        if model is not None:
+            from ..validation.transfer import model_file_transfer
+
+            stand_in = an.ModelFile(model, codebook)
+            quality = an.model_quality(stand_in)
+            if correct and errors is None:
+                errors = {dim: err for dim in codebook.dimension_names if dim in scores.columns
+                          and (err := an.classifier_errors(stand_in, dim)) is not None}
+            validation = ValidationInputs(transfer=model_file_transfer(model, scores, codebook))
     else:
         from ..store import Project
 

@@ -193,3 +193,17 @@ class TransferSample:
         if merged is not None:
             merged.sampled_from = self.seen
         return merged
+
+
+def model_file_transfer(path, scores: pd.DataFrame, codebook=None) -> TransferChecks | None:
+    """Transfer checks of the model file `path` on a scores table (word coverage only when the table
+    has its text, as `stance score --with-text` writes it); None when the file cannot be read."""
+    from ..errors import StanceError
+    from ..models import load_model
+
+    try:
+        model = load_model(path, codebook=codebook)
+    except (StanceError, OSError):
+        return None
+    dims = [d for d in model.dimensions_ if d in scores.columns]
+    return transfer_checks(model, scores, dims) if dims else None
