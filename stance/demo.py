@@ -1,4 +1,9 @@
-"""`stance demo`: the embedded corpus through every stage of the pipeline, into a fresh project."""
+"""`stance demo`: the embedded corpus through every stage of the pipeline, into a fresh project.
+
+The demo replaces its folder on every run, so it marks the folders it makes (`DEMO_MARKER`) and refuses
+any other folder that holds something. Model files of an earlier run are kept: another project may
+have been scored with one (`stance score --model`), and its report reads that model's card.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .corpus import load_into
+from .errors import InputError
 from .real_corpus import load_real_into
-from .store import DB_NAME, Project
+from .store import Project
 
 STAGES = ("load", "train", "score", "report")
+DEMO_MARKER = ".stance-demo"
+MODELS = "models"
 
 
 def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
@@ -19,9 +27,13 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
     """Create a fresh project from the embedded corpus and run `stages` in order, reporting through `echo`."""
     stages = tuple(stages)
     path = Path(project_path)
-    if (path / DB_NAME).exists():
-        shutil.rmtree(path)
+    kept = clear_demo_folder(path)
     project = Project.init(path)
+    (path / DEMO_MARKER).write_text("Made by `stance demo`, which replaces this folder when run again "
+                                    "(model files in models/ are kept).\n", encoding="utf-8")
+    if kept:
+        echo(f"Kept {len(kept)} model file{'s' if len(kept) != 1 else ''} of earlier demo runs in {path / MODELS}/ "
+             "(a project scored with one still finds it); this run's model is written beside them.")
     if "load" in stages:
         _load(project, echo)
     if "train" in stages:
@@ -31,6 +43,31 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
     if "report" in stages:
         _report(project, reports_dir, echo)
     return project
+
+
+def clear_demo_folder(path: Path) -> list[Path]:
+    """Empty a folder made by an earlier demo, keeping its model files; return the model files kept.
+
+    A folder that does not exist or is empty is fine. Any other folder without the demo's marker
+    raises an `InputError` and is left untouched: it may be someone's project.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file, not a folder: choose another folder with --project")
+    if not path.exists() or not any(path.iterdir()):
+        return []
+    if not (path / DEMO_MARKER).is_file():
+        raise InputError(
+            f"{path}/ is not empty and was not made by `stance demo` (it has no {DEMO_MARKER} file), so the "
+            f"demo will not replace it: choose a new folder (stance demo --project NEW) or move {path}/ away")
+    for child in path.iterdir():
+        if child.name == MODELS and child.is_dir():
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    models = path / MODELS
+    return sorted(f for f in models.glob("*.skops")) if models.is_dir() else []
 
 
 def _load(project: Project, echo: Callable[[str], None]) -> None:

@@ -141,16 +141,23 @@ def promote_unanimous(project: Project, min_annotators: int = 2, dimensions: lis
     return added
 
 
-def promote_single(project: Project, annotator: str, dimensions: list[str] | None = None) -> int:
+def promote_single(project: Project, annotator: str, dimensions: list[str] | None = None,
+                   decided_by: str | None = None) -> int:
     """Make gold of `annotator`'s labels on the passages that no one else has labelled (method 'single',
-    decided by that annotator); returns gold rows added.
+    decided by `decided_by`, by default the annotator); returns gold rows added.
 
     A deliberate decision to accept one reader's reading where there is no second one, recorded as
-    such, so that gold reached by agreement or adjudication stays distinguishable. Never overrides an
-    existing gold label; a passage with a second annotator is left to agreement and adjudication.
+    such (method, who decided, when, codebook version), so that gold reached by agreement or
+    adjudication stays distinguishable. The one path from a lone annotator's labels to gold: `stance
+    gold --from` and `stance agree --promote-single` both call it. Never overrides an existing gold
+    label; a passage with a second annotator is left to agreement and adjudication.
     """
+    decider = (decided_by or annotator).strip()
     table = label_table(project, dimensions, [annotator])
     everyone = label_table(project, dimensions)
+    note = f"single reader: {annotator}'s label (no second reading)"
+    if decider != annotator:
+        note += f", accepted by {decider}"
     added = 0
     with project.transaction() as conn:
         latest, _adjudicated = _gold_state(project)
@@ -158,7 +165,7 @@ def promote_single(project: Project, annotator: str, dimensions: list[str] | Non
             for pid, choices in by_passage.items():
                 if set(everyone[dim].get(pid, {})) != {annotator} or (pid, dim) in latest:
                     continue
-                project.add_gold(pid, dim, _as_json_value(choices[annotator]), method="single", decided_by=annotator,
-                                 note=f"single reader: {annotator}'s label (no second reading)", conn=conn)
+                project.add_gold(pid, dim, _as_json_value(choices[annotator]), method="single", decided_by=decider,
+                                 note=note, conn=conn)
                 added += 1
     return added

@@ -125,6 +125,38 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
         click.echo(f"Promoted {added} labels of {name} (the only reader of their passages) to gold.", err=True)
 
 
+@click.command("gold")
+@project_option
+@click.option("--from", "annotator", required=True, metavar="ANNOTATOR",
+              help="The annotator whose labels become gold on the passages no one else labelled.")
+@click.option("--by", "decided_by", default=None, metavar="NAME",
+              help="Who decides to accept them (recorded with each gold label; default: the annotator).")
+@click.option("--dimension", "-d", "dimensions", multiple=True, help="Only this dimension (repeatable).")
+def gold_command(project_path: str, annotator: str, decided_by: str | None, dimensions: tuple[str, ...]) -> None:
+    """Make one annotator's labels gold where no one else read the passage: the solo workflow.
+
+    An explicit decision, recorded with each gold label: method 'single', who decided, when and the
+    codebook version. Passages that a second annotator also labelled are left to `stance agree` and
+    `stance adjudicate`, and existing gold is never overridden. The same as `stance agree
+    --promote-single ANNOTATOR`.
+
+    \b
+    Examples:
+      stance gold --project myproject --from alice
+      stance gold --project myproject --from alice --by lead --dimension posture
+    """
+    project = Project.open(project_path)
+    added = promote_single(project, annotator, dimensions=list(dimensions) or None, decided_by=decided_by)
+    who = decided_by or annotator
+    click.echo(f"Made {added} gold labels from {annotator}'s labels on passages no one else labelled (method "
+               f"'single', decided by {who}, codebook {project.codebook.version}).")
+    if not added:
+        click.echo(f"Nothing new: every passage {annotator} labelled already has gold or a second reader "
+                   f"(stance agree -p {project_path}, then stance adjudicate).")
+    else:
+        click.echo(f"Next: stance train --project {project_path}")
+
+
 @click.command("import-labels")
 @click.argument("file", type=click.Path(dir_okay=False))
 @project_option
@@ -201,4 +233,4 @@ def export_command(project_path: str, fmt: str, output: str, gold: bool, config:
         click.echo(f"Wrote the Label Studio labeling config to {config}.")
 
 
-COMMANDS = [agree, import_labels_command, export_command]
+COMMANDS = [agree, gold_command, import_labels_command, export_command]

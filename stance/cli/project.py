@@ -191,15 +191,20 @@ def _pick_codebook(project_path: str | None, file_: str | None):
 
 @click.command()
 @click.option("--project", "-p", "project_path", default="demo-project", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the demo project (replaced if it exists).")
+              type=click.Path(file_okay=False), help="Folder for the demo project: a new or empty folder, or one an "
+              "earlier `stance demo` made (replaced, its model files kept). Any other folder is refused.")
 @click.option("--reports", default="reports/demo", show_default=True, type=click.Path(file_okay=False),
               help="Where the demo report is written.")
 def demo(project_path: str, reports: str) -> None:
     """Run the whole pipeline on the embedded corpus: load it, then every later stage that is installed.
 
+    The demo never replaces a folder it did not make, and keeps the model files of earlier runs
+    (another project may have been scored with one).
+
     \b
-    Example:
+    Examples:
       stance demo
+      stance demo --project /tmp/stance-demo --reports /tmp/stance-demo-report
     """
     demo_lib.run_demo(project_path, reports_dir=reports, echo=click.echo)
 

@@ -44,7 +44,7 @@ class GoldData:
         if dim.name not in self.frame.columns:
             raise ModelError(f"the gold frame has no column {dim.name!r} for dimension {dim.name!r}")
         col = self.frame[dim.name]
-        has = col.map(has_label)
+        has = col.map(has_label).astype(bool)  # an empty frame's map is object-typed: a column selection
         rows = self.frame[has]
         if not include_examples:
             rows = rows[~rows["is_example"]]
@@ -75,6 +75,8 @@ def gold_data(source, codebook: Codebook | None = None, include_examples: bool =
         else:
             held_out = int(frame["passage_id"].isin(held).sum())
             frame = frame[~frame["passage_id"].isin(held)]
+        if frame.empty:
+            raise ModelError(no_gold_message(source, held_out))
     elif isinstance(source, pd.DataFrame):
         frame = source
         codebook = codebook or load_codebook()
@@ -126,6 +128,28 @@ def codebook_examples(codebook: Codebook) -> pd.DataFrame:
                          "'examples:' under its values) and the project has no example documents; train without "
                          "--include-examples")
     return pd.DataFrame(rows)
+
+
+def no_gold_message(project, held_out: int = 0) -> str:
+    """Why a project has no gold label to train on, and the command that makes some: its annotators'
+    labels become gold only by agreement, adjudication or a recorded decision (docs/annotation.md)."""
+    path = getattr(project, "path", "PROJECT")
+    if held_out:
+        return (f"every gold-labelled passage of {path} ({held_out}) is in the validation sample, held out to check "
+                "the model: label more passages, or train on them with --include-validation")
+    status = getattr(project, "status", None)
+    labelled = status().annotations_by_annotator if status else {}
+    if not labelled:
+        return (f"{path} has no gold labels yet: label passages (stance annotate -p {path} --annotator NAME), then "
+                f"make them gold (alone: stance gold -p {path} --from NAME; see docs/annotation.md)")
+    who = ", ".join(f"{name} ({n} passages)" for name, n in labelled.items())
+    if len(labelled) == 1:
+        name = next(iter(labelled))
+        return (f"{path} has no gold labels yet, only {who}: one annotator's labels become gold by a recorded "
+                f"decision: stance gold -p {path} --from {name} (see docs/annotation.md)")
+    return (f"{path} has no gold labels yet, only labels by {who}: resolve the passages they share with stance "
+            f"adjudicate -p {path} --annotator LEAD, and accept the ones read once with stance gold -p {path} "
+            "--from NAME (see docs/annotation.md)")
 
 
 def has_label(v) -> bool:
