@@ -18,7 +18,7 @@ from .errors import InputError
 from .readers import MAX_TEXT_BYTES, SUPPORTED, decode, is_table, iter_files
 from .readers.delimited import check_fields, csv_records
 from .readers.jsonl import parse_json_object
-from .store import savepoint
+from .store import passage_units, savepoint
 
 __all__ = [
     "MAX_TEXT_BYTES", "STANDARD_META", "SUPPORTED", "Document", "IngestResult", "TableOptions", "check_fields",
@@ -35,6 +35,7 @@ class IngestResult:
     duplicates: int = 0
     files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # README, licence, data card in a folder
 
 
 def read_path(path: Path, meta: dict[str, Any] | None = None, unit: str = "paragraph",
@@ -47,6 +48,20 @@ def read_path(path: Path, meta: dict[str, Any] | None = None, unit: str = "parag
     if not docs and is_table(Path(path)):
         raise InputError(f"{path}: no rows with text")
     return docs
+
+
+def check_unit(project: Any, unit: str) -> None:
+    """An `InputError` when the project's passages are of another unit: shares per passage would compare
+    paragraphs with sentences, and documents already in the project would not be split again. The message
+    names the commands that give the other unit: a new project, scored with this project's model."""
+    units = passage_units(project.conn) - {unit}
+    if units:
+        held = ", ".join(sorted(units))
+        raise InputError(
+            f"{project.path} holds {held} passages, and a project keeps one unit (documents already in it are not "
+            f"split again, and shares would compare {held}s with {unit}s). For {unit}s, ingest into a new project and "
+            f"score it with this project's model: stance init NEW; stance ingest FILES -p NEW --unit {unit}; "
+            f"stance score -p NEW --model {project.path}/models/MODEL.skops")
 
 
 def _ignore(where: str, why: str) -> None:
@@ -66,8 +81,9 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
     table = table or TableOptions()
     table.skip_bad = skip_bad
     options = InputOptions(table, dict(meta or {}), unit, split_docs)
-    files = list(iter_files(paths))
+    check_unit(project, unit)
     result = IngestResult()
+    files = list(iter_files(paths, left_out=lambda path, why: result.left_out.append((str(path), why))))
 
     def note_skip(where: str, why: str) -> None:
         result.skipped.append((where, why))
@@ -96,5 +112,6 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
             if progress:
                 progress(path)
         if not result.documents and not result.duplicates and not result.skipped:
-            raise InputError("no supported files found in: " + ", ".join(str(p) for p in paths))
+            left = f" (left out: {', '.join(w for w, _ in result.left_out)})" if result.left_out else ""
+            raise InputError("no supported files found in: " + ", ".join(str(p) for p in paths) + left)
     return result

@@ -1,6 +1,7 @@
 """Split a document into passages with exact character offsets, stable ids and boilerplate flags.
 
-A passage is a paragraph by default, a sentence on request. ``passage.text`` is always
+A passage is a paragraph by default, a sentence or the whole document (one passage per table row) on
+request. ``passage.text`` is always
 ``document.text[passage.start:passage.end]``, so every label can be traced back to the source.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-UNITS = ("paragraph", "sentence")
+UNITS = ("paragraph", "sentence", "document")
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 
@@ -291,11 +292,24 @@ def passage_id(doc_id: str, unit: str, text: str, occurrence: int) -> str:
     return "p" + digest.hexdigest()
 
 
+def document_span(text: str) -> list[tuple[int, int]]:
+    """The whole text, whitespace trimmed, as one span (none for blank text): the "document" unit, for
+    tables whose rows are already passages (a line break inside a quoted cell splits nothing)."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    start = len(text) - len(text.lstrip())
+    return [(start, start + len(stripped))]
+
+
+_SPANS = {"paragraph": paragraph_spans, "sentence": sentence_spans, "document": document_span}
+
+
 def split_passages(doc_id: str, text: str, unit: str = "paragraph") -> list[Passage]:
-    """Split a document's text into passages of `unit` ('paragraph' or 'sentence')."""
+    """Split a document's text into passages of `unit` ('paragraph', 'sentence' or 'document')."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
-    spans = paragraph_spans(text) if unit == "paragraph" else sentence_spans(text)
+    spans = _SPANS[unit](text)
     seen: dict[str, int] = {}
     out = []
     for seq, (start, end) in enumerate(spans):

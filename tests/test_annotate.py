@@ -314,6 +314,7 @@ def test_cli_prints_a_token_once_and_serves(proj, monkeypatch):
 
     served = []
     monkeypatch.setattr(cli_annotate, "serve", lambda app, **kw: served.append((app, kw)))
+    monkeypatch.setattr(cli_annotate, "bind_socket", lambda host, port: None)  # no real port taken
     run = lambda *args: CliRunner().invoke(main, ["annotate", "-p", str(proj.path), *args])  # noqa: E731
     r = run("-a", "alice", "--port", "9999", "--order", "uncertain")
     assert r.exit_code == 0, r.output
@@ -321,7 +322,7 @@ def test_cli_prints_a_token_once_and_serves(proj, monkeypatch):
     assert f"http://127.0.0.1:9999/login?token={token}" in r.output
     assert annotator_for_token(proj, token) == "alice"
     assert "no model predictions" in r.output and served[-1][1] == {"host": "127.0.0.1", "port": 9999,
-                                                                    "auth": True}
+                                                                    "auth": True, "sock": None}
     r = run("-a", "alice")
     assert "alice: has a token already" in r.output and token not in r.output
     r = run("-a", "alice", "--new-token")

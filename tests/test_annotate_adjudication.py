@@ -81,13 +81,14 @@ def test_adjudicate_command_promotes_and_serves(tmp_path, monkeypatch):
     proj, *_ = disagreeing_project(tmp_path / "p")
     served = []
     monkeypatch.setattr(cli_annotate, "serve", lambda app, **kw: served.append(kw))
+    monkeypatch.setattr(cli_annotate, "bind_socket", lambda host, port: None)  # no real port taken
     r = CliRunner().invoke(main, ["adjudicate", "-p", str(proj.path), "-a", "lead", "--port", "9998"])
     assert r.exit_code == 0, r.output
     n_dims = len(proj.codebook.dimensions)
     assert f"{2 * n_dims - 1} unanimous labels made gold; 1 disagreement to resolve." in r.output
     token = re.search(r"lead: new token \(shown once, keep it\): (\S+)", r.output).group(1)
     assert annotator_for_token(proj, token) == "lead" and served == [{"host": "127.0.0.1", "port": 9998,
-                                                                      "auth": True}]
+                                                                      "auth": True, "sock": None}]
     r = CliRunner().invoke(main, ["adjudicate", "-p", str(proj.path), "-a", "lead", "--host", "0.0.0.0",
                                   "--no-auth"])
     assert r.exit_code == 1 and "refusing to serve" in r.output

@@ -68,3 +68,16 @@ def test_train_then_report_notebooks(tmp_path):
     for name in ("index", "index_trend", "shares_posture", "terms_posture"):
         assert (out3 / "charts" / f"{name}.png").exists() and (out3 / "tables" / f"{name}.csv").exists()
     assert "report.html" in _outputs(nb)
+
+
+def test_notebooks_write_into_the_project_not_beside_themselves(tmp_path):
+    """Without out_dir, a notebook writes into the project's reports/ folder, never a reports/ folder in the
+    working directory (run from notebooks/, that was an untracked notebooks/reports/)."""
+    cwd = tmp_path / "notebooks"
+    cwd.mkdir()
+    project = tmp_path / "proj"
+    run_notebook("01_annotation_quality", {"project": str(project)}, cwd)
+    assert list(cwd.iterdir()) == []
+    assert (project / "reports" / "01_annotation_quality" / "label_counts.csv").exists()
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        assert '"reports/notebooks' not in path.read_text(encoding="utf-8"), path.name

@@ -6,7 +6,7 @@ import click
 
 from ..annotate.auth import ensure_annotator, is_loopback
 from ..annotate.queue import ORDERS, QueueOptions
-from ..annotate.server import check_bind, serve
+from ..annotate.server import bind_socket, check_bind, serve
 from ..store import Project
 from .options import project_option
 
@@ -83,6 +83,8 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
     if not auth and len(annotators) != 1:
         raise click.UsageError("--no-auth serves exactly one --annotator")
     project = Project.open(project_path)
+    sock = bind_socket(host, port)
+    port = port or sock.getsockname()[1]  # --port 0: the free port the system gave
     _tokens(project, annotators, new_token, host, port, auth)
     opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
                         include_examples=include_examples, annotators=annotators,
@@ -98,7 +100,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
             click.echo(f"  note: {q.note}")
     where = "this machine only" if is_loopback(host) else "the network"
     click.echo(f"Serving http://{host}:{port}/ to {where}; Ctrl-C stops (every saved label is kept).")
-    serve(app, host=host, port=port, auth=auth)
+    serve(app, host=host, port=port, auth=auth, sock=sock)
 
 
 @click.command()
@@ -126,13 +128,15 @@ def adjudicate(project_path: str, adjudicator: str, min_annotators: int, host: s
     auth = not no_auth
     check_bind(host, auth)
     project = Project.open(project_path)
+    sock = bind_socket(host, port)
+    port = port or sock.getsockname()[1]
     _tokens(project, (adjudicator,), new_token, host, port, auth)
     app = create_adjudication_app(project_path, adjudicator, auth=auth, min_annotators=min_annotators)
     state = app.state.adjudication
     n = state.open_count()
     click.echo(f"{state.promoted} unanimous labels made gold; {n} disagreement{'' if n == 1 else 's'} to resolve.")
     click.echo(f"Serving http://{host}:{port}/ ; Ctrl-C stops.")
-    serve(app, host=host, port=port, auth=auth)
+    serve(app, host=host, port=port, auth=auth, sock=sock)
 
 
 COMMANDS = [annotate, adjudicate]

@@ -11,6 +11,7 @@ from .. import demo as demo_lib
 from ..codebook import load_codebook, render_html, render_text
 from ..errors import InputError
 from ..ingest import TableOptions, ingest, iter_files
+from ..passages import UNITS
 from ..store import Project
 from .options import column_fields, column_options, project_option, target_col_option
 
@@ -52,8 +53,9 @@ def init(path: str, codebook: str | None) -> None:
 @click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
 @click.option("--id-col", default=None, help="Column with your own document ids.")
 @column_options
-@click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
-              help="Split documents into paragraphs or sentences.")
+@click.option("--unit", type=click.Choice(UNITS), default="paragraph", show_default=True,
+              help="Split documents into paragraphs or sentences; document: one passage per document (per "
+              "row of a table, even when its text holds line breaks). A project keeps one unit.")
 @click.option("--split-docs", is_flag=True, help="Find article boundaries in .txt files that concatenate "
               "several scraped articles (lead-image credits, 'keep reading', subscribe lines, bios).")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable files and bad rows (and list them) "
@@ -83,11 +85,14 @@ def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, .
     table = TableOptions(text_col=text_col, id_col=id_col, target_col=target_col,
                          meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()] if meta_cols else None,
                          columns=column_fields(title_col, date_col, author_col, column_map))
-    files = list(iter_files(paths))
+    left_out: list[tuple[Path, str]] = []
+    files = list(iter_files(paths, left_out=lambda path, why: left_out.append((path, why))))
+    for where, why in left_out:
+        click.echo(f"left out {where}: {why}", err=True)
     if not files:
         raise InputError("no supported files in: " + ", ".join(paths))
-    with click.progressbar(length=len(files), label="Reading", file=sys.stderr,
-                           show_pos=True) as bar:
+    with click.progressbar(length=len(files), label="Reading", file=sys.stderr, show_pos=True,
+                           hidden=not sys.stderr.isatty()) as bar:  # no stray "Reading" line in a log or pipe
         result = ingest(project, files, parse_meta(meta), unit=unit, table=table, split_docs=split_docs,
                         skip_bad=skip_bad, progress=lambda _path: bar.update(1))
     click.echo(f"Imported {result.documents} documents ({result.passages} passages) from {result.files} files"
@@ -110,21 +115,7 @@ def status(project_path: str, by_label: bool, fmt: str) -> None:
       stance status --project myproject --by-label --format markdown
     """
     project = Project.open(project_path)
-    s = project.status()
-    click.echo(f"Project {project.path} (codebook version {s.codebook_version})")
-    click.echo(f"  documents   {s.documents:>8}  ({s.documents - s.example_documents} real, "
-               f"{s.example_documents} written codebook examples)")
-    click.echo(f"  passages    {s.passages:>8}  ({s.boilerplate_passages} flagged as boilerplate)")
-    if s.annotations_by_annotator:
-        click.echo("  labelled passages per annotator:")
-        for name, count in s.annotations_by_annotator.items():
-            click.echo(f"    {name:<24} {count:>6}")
-    else:
-        click.echo("  no annotations yet")
-    click.echo("  gold-labelled passages per dimension: "
-               + ", ".join(f"{d} {n}" for d, n in s.gold_by_dimension.items()))
-    click.echo(f"  models      {s.models:>8}")
-    click.echo(f"  predictions {s.predictions:>8}")
+    click.echo(str(project.status()))
     if by_label:
         table = project.label_counts()
         if fmt == "csv":

@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..errors import InputError
+from ..passages import UNITS
 from .options import column_fields, column_options, target_col_option
 
 
@@ -25,8 +26,8 @@ from .options import column_fields, column_options, target_col_option
 @click.option("--meta-cols", default=None, help="Comma-separated metadata columns to keep (default: all others).")
 @click.option("--id-col", default=None, help="Column with your own document ids.")
 @column_options
-@click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
-              help="Split documents into paragraphs or sentences (as `stance ingest` does).")
+@click.option("--unit", type=click.Choice(UNITS), default="paragraph", show_default=True,
+              help="Split documents into paragraphs, sentences or one passage per document (as `stance ingest`).")
 @click.option("--level", type=click.Choice(["passage", "document"]), default="passage", show_default=True,
               help="One row per passage, or per document (shares of each value and the restraint index).")
 @click.option("--with-text", is_flag=True, help="Include each passage's text in the output.")

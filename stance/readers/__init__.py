@@ -8,7 +8,8 @@ Adding a format is one module here and one entry in `READERS`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -45,14 +46,29 @@ def is_table(path: Path) -> bool:
     return reader is not None and hasattr(reader, "rows")
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Expand directories (recursively, sorted) into the supported files they hold."""
+# Files that describe a corpus rather than belong to it: README, licence, data card, citation, changelog.
+_ABOUT_THE_CORPUS = re.compile(r"^(?:readme|licen[cs]e|copying|changelog|citation|contributing|code[_-]of[_-]conduct"
+                               r"|data[_-]?card|datasheet)(?:[._-].*)?$", re.I)
+LEFT_OUT = "describes the corpus (a README, licence or data card), not a document of it; name the file to read it"
+
+
+def iter_files(paths: Iterable[str | Path], left_out: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+    """Expand directories (recursively, sorted) into the supported files they hold.
+
+    In a directory, files that describe the corpus (README.md, LICENSE, a data card) are left out and
+    named to `left_out` with the reason: ingested, each would become a document and a "(missing)" group
+    in every chart. A file named on its own is always read."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
-                    yield child
+                if not (child.is_file() and child.suffix.lower() in SUPPORTED and not child.name.startswith(".")):
+                    continue
+                if _ABOUT_THE_CORPUS.match(child.name):
+                    if left_out:
+                        left_out(child, LEFT_OUT)
+                    continue
+                yield child
         elif path.exists():
             yield path
         else:

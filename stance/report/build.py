@@ -13,7 +13,7 @@ import pandas as pd
 from .. import analysis as an
 from ..errors import InputError
 from .render import ReportResult, draw, rasterise, render, write
-from .summarise import summarise
+from .summarise import check_columns, summarise
 from .validation import ValidationInputs, project_validation
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def build_report(source, out_dir: str | Path, by: str = "outlet", time: str | No
         if scores.empty:
             raise InputError(f"{project.path} has no stored predictions; score it first: "
                              f"stance score --project {project.path}")
+        check_columns(scores, by, time, date_col)  # a wrong --by or --date-col stops before any work
         label = f"project {project.path}"
         say("validation sample and transfer checks")
         validation = project_validation(project, scores, n_boot=n_boot)

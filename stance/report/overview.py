@@ -67,7 +67,9 @@ def length_warning(lengths: pd.DataFrame, by: str, time: str | None) -> str:
     return ("Passage lengths differ widely (median " + "; ".join(parts) + "). The source texts were probably "
             "split into paragraphs differently (hard-wrapped lines, missing blank lines), and shares per passage "
             "depend on what a passage is: differences between these groups or periods may be artefacts. "
-            "Re-ingest with --unit sentence for comparable units. Table: tables/passage_lengths.csv.")
+            "For comparable units, ingest the same files with --unit sentence into a new project and score it with "
+            "this model (stance init NEW; stance ingest FILES -p NEW --unit sentence; stance score -p NEW --model "
+            "MODEL; stance report -p NEW). Table: tables/passage_lengths.csv.")
 
 
 def _plural(n: int, word: str) -> str:

@@ -45,6 +45,33 @@ def find_column(frame: pd.DataFrame, name: str) -> str:
     return same[0] if len(same) == 1 else name
 
 
+def check_columns(scores: pd.DataFrame, by: str, time: str | None, date_col: str) -> str:
+    """Check the columns the report needs before any work is done; returns the date column to use.
+
+    A missing `by` column, or for `time` a date column that is missing or holds no date at all, is an
+    `InputError` that names the column that looks right ('Date' when 'date' is empty)."""
+    an.frame.require(scores, ["doc_id", by], "the scores")
+    if not time:
+        return find_column(scores, date_col)
+    date_col = find_column(scores, date_col)
+    if date_col in scores.columns and _has_dates(scores, date_col, time):
+        return date_col
+    dated = [c for c in scores.columns if c != date_col and ("date" in str(c).lower() or "year" in str(c).lower())
+             and _has_dates(scores, c, time)]
+    where = (f"column {date_col!r} holds no date" if date_col in scores.columns
+             else f"the scores have no date column {date_col!r}")
+    hint = (f"; column {dated[0]!r} has dates: use --date-col {dated[0]}" if dated
+            else f"; columns are: {', '.join(map(str, scores.columns))}. Name the date column with --date-col")
+    raise InputError(f"{where} for --time{hint}")
+
+
+def _has_dates(scores: pd.DataFrame, column: str, time: str) -> bool:
+    """True when the first 1,000 non-empty values of `column` hold a date (or year) that `time` can read."""
+    values = scores[column].dropna()
+    values = values[values.astype(str).str.strip() != ""].head(1000)
+    return bool(len(values)) and bool(an.period(values.to_frame(column), time, column).notna().any())
+
+
 def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | None = None,
               topic: str | None = None, compare: Sequence[str] | None = None, min_passages: int = an.MIN_PASSAGES,
               errors: dict[str, an.ClassifierErrors] | None = None, agreement: tuple[pd.DataFrame, str] | None = None,
@@ -56,11 +83,7 @@ def summarise(scores: pd.DataFrame, codebook, by: str = "outlet", time: str | No
 
     `date_col` is the column dates are read from for `time` (a full date or a year); a column of
     that name in another case (``Date``) is found too."""
-    an.frame.require(scores, ["doc_id", by], "the scores")
-    date_col = find_column(scores, date_col)
-    if time and date_col not in scores.columns:
-        raise InputError(f"the scores have no date column {date_col!r} for --time; columns are: "
-                         f"{', '.join(map(str, scores.columns))}. Name it with --date-col")
+    date_col = check_columns(scores, by, time, date_col)
     data = select(scores, codebook, topic)
     ctx = Context(data, an.frame.analysable(data), codebook, by, time=time, date_col=date_col, topic=topic,
                   compare=tuple(compare) if compare else None, min_passages=min_passages, n_boot=n_boot,

@@ -80,6 +80,8 @@ def plan_inputs(inputs: Iterable[str | Path], options: InputOptions, on_error: s
         raise InputError(f"on_error must be 'stop' or 'skip', got {on_error!r}")
     table = options.table
     files: list[Path] = []
+    left_out: list[tuple[str, str]] = []
+    note = lambda path, why: left_out.append((str(path), why))  # noqa: E731
     stdin = False
     for raw in inputs:
         if str(raw) == STDIN:
@@ -92,10 +94,10 @@ def plan_inputs(inputs: Iterable[str | Path], options: InputOptions, on_error: s
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
                 raise InputError(f"{text}: no file matches this pattern")
-            files.extend(iter_files(matches))
+            files.extend(iter_files(matches, note))
         else:
-            files.extend(iter_files([raw]))
-    plan = InputPlan([], [], stdin)
+            files.extend(iter_files([raw], note))
+    plan = InputPlan([], [], stdin, skipped=list(left_out))
     headers = [("<stdin>", stdin_header)] if stdin_header is not None else []
     for path in files:
         if not is_table(path):

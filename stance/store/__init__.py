@@ -24,7 +24,14 @@ re-export that module's functions below.
 from __future__ import annotations
 
 from .annotators import annotator_by_token_hash, annotator_token_hash, set_token_hash
-from .documents import known_passages, passage_details, passage_exists, passages_by_text, with_custom_meta
+from .documents import (
+    known_passages,
+    passage_details,
+    passage_exists,
+    passage_units,
+    passages_by_text,
+    with_custom_meta,
+)
 from .gold import adjudicated_keys, current_gold, current_gold_value, gold_passages
 from .labels import (
     annotator_rows_since,
@@ -52,6 +59,6 @@ __all__ = [
     "annotators_with_labels", "connect", "current_gold", "current_gold_value", "current_label_rows",
     "current_notes", "current_row", "first_labellers", "gold_passages", "has_annotation_at", "known_passages",
     "last_unretracted", "latest_predictions", "migrate", "model_probabilities", "now", "passage_details",
-    "passage_exists", "passages_by_text", "prediction", "prediction_models", "replace_predictions",
+    "passage_exists", "passage_units", "passages_by_text", "prediction", "prediction_models", "replace_predictions",
     "savepoint", "set_durable", "set_token_hash", "transaction", "with_custom_meta",
 ]

@@ -46,6 +46,12 @@ def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, i
     return added_docs, added_passages, duplicates
 
 
+def passage_units(conn: sqlite3.Connection) -> set[str]:
+    """The units ('paragraph', 'sentence', ...) the passages of real documents were split into."""
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT p.unit FROM passages p JOIN documents d ON d.id = p.doc_id WHERE d.is_example = 0")}
+
+
 def passages_frame(conn: sqlite3.Connection, include_examples: bool = True) -> pd.DataFrame:
     """Every passage with its document's metadata, in document order."""
     sql = (

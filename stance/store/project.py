@@ -42,6 +42,24 @@ class Status:
     models: int
     predictions: int
     codebook_version: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        """The summary `stance status` prints, so that `print(project.status())` reads the same."""
+        lines = [f"Project {self.path} (codebook version {self.codebook_version})",
+                 f"  documents   {self.documents:>8}  ({self.documents - self.example_documents} real, "
+                 f"{self.example_documents} written codebook examples)",
+                 f"  passages    {self.passages:>8}  ({self.boilerplate_passages} flagged as boilerplate)"]
+        if self.annotations_by_annotator:
+            lines.append("  labelled passages per annotator:")
+            lines += [f"    {name:<24} {count:>6}" for name, count in self.annotations_by_annotator.items()]
+        else:
+            lines.append("  no annotations yet")
+        lines += ["  gold-labelled passages per dimension: "
+                  + ", ".join(f"{d} {n}" for d, n in self.gold_by_dimension.items()),
+                  f"  models      {self.models:>8}",
+                  f"  predictions {self.predictions:>8}"]
+        return "\n".join(lines)
 
 
 class Project:
@@ -252,6 +270,7 @@ class Project:
             gold_by_dimension={d: golds.get(d, 0) for d in self.codebook.dimension_names},
             **predictions.model_counts(c),
             codebook_version=self.codebook.version,
+            path=str(self.path),
         )
 
     def label_counts(self, include_examples: bool = True) -> pd.DataFrame:
