@@ -22,6 +22,12 @@ group_option = click.option(
     help="Cross-validate holding out whole values of this metadata column (e.g. outlet, author, speech) "
          "instead of whole documents.",
 )
+head_option = click.option(
+    "--head", default="tfidf", show_default=True, metavar="NAME",
+    help="How passages become probabilities: tfidf (n-grams), embed (frozen sentence embeddings) or setfit "
+         "(the encoder fine-tuned on your labels); the encoder heads need the `embeddings` extra. See "
+         "docs/models.md for which to choose.",
+)
 examples_option = click.option(
     "--include-examples", is_flag=True,
     help="Also train on the written codebook examples (never counted in an evaluation figure).",
@@ -33,6 +39,7 @@ examples_option = click.option(
 @dimension_option
 @features_option
 @examples_option
+@head_option
 @click.option("--drop-rare", is_flag=True, help="Train without values that have too few labels "
               "(named in the card) instead of stopping.")
 @click.option("--no-evaluate", is_flag=True, help="Skip the cross-validation whose figures go into the "
@@ -45,7 +52,7 @@ examples_option = click.option(
               "passages) in the cross-validation and keep it in the model card, for the report; slower.")
 @group_option
 @quiet_option
-def train_command(project_path, dimensions, features, include_examples, drop_rare, no_evaluate, n_boot,
+def train_command(project_path, dimensions, features, include_examples, head, drop_rare, no_evaluate, n_boot,
                   include_validation, target_col, learning_curve, group_col, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
@@ -63,7 +70,7 @@ def train_command(project_path, dimensions, features, include_examples, drop_rar
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
         n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col,
-        learning_curve=learning_curve, group_column=group_col)
+        learning_curve=learning_curve, group_column=group_col, head=head, head_params={"progress": not quiet})
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)

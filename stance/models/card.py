@@ -64,17 +64,18 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
                sha256: str = "") -> dict:
     """The card of a trained StanceModel, with cross-validated figures when an evaluation is given."""
     dims = []
+    head = model.head_.describe()
     for d in model.dimensions_:
-        head = model.heads_[d]
+        classifier = model.heads_[d]
         entry = {
             "dimension": d,
             "multi": model.multi_[d],
             "classes": model.classes_[d],
             "training_data": getattr(model, "training_", {}).get(d, {"passages": model.n_train_[d]}),
-            "C": head.C_,
+            "C": classifier.C_,
             "decision_rule": "each value with probability >= 0.5" if model.multi_[d] else
             {"balanced": "highest probability divided by the value's share of training labels",
-             "probability": "most probable value"}.get(head.decision, head.decision),
+             "probability": "most probable value"}.get(classifier.decision, classifier.decision),
         }
         ev = evaluation.dimensions.get(d) if evaluation is not None else None
         if ev is not None and ev.evaluated:
@@ -103,14 +104,11 @@ def build_card(model, evaluation: EvaluationResult | None = None, file_name: str
         "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "codebook": {"name": getattr(model, "codebook_name_", None),
                      "version": getattr(model, "codebook_version_", None)},
-        "features": model.features,
-        "feature_fingerprint": model.fingerprint_,
-        "n_features": int(model.n_features_),
+        **{k: head[k] for k in ("head", "encoder", "features", "feature_fingerprint", "n_features")},
         "target_column": getattr(model, "target_column_", None),
         "include_examples": bool(getattr(model, "include_examples_", False)),
         "validation_passages_in_training": int(getattr(model, "validation_in_training_", 0)),
-        "model": "shared word 1-2 + char_wb 2-5 TF-IDF; per dimension a LinearSVC (balanced class "
-                 "weights, C by grouped inner CV) with probabilities calibrated on out-of-fold scores",
+        "model": head["model"],
         "dimensions": dims,
         "warnings": list(getattr(model, "warnings_", [])),
         "libraries": library_versions(),
@@ -125,6 +123,8 @@ def render_markdown(card: dict) -> str:
         "",
         f"- Created: {card['created']}",
         f"- Codebook: {cb['name']} version {cb['version']}",
+        f"- Head: {card.get('head', 'tfidf')}"
+        + (f" on the encoder {card['encoder']}" if card.get("encoder") else ""),
         f"- Features: {card['features']} ({card['n_features']:,} features, fingerprint "
         f"`{card['feature_fingerprint']}`)",
         f"- Model: {card['model']}",

@@ -165,8 +165,10 @@ def evaluate(
     """
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples)
+    if "encoder" not in model_params:  # the folds share one encoder, so each passage is embedded once
+        model_params = {**model_params, "encoder": shared_encoder(model_params.get("head_type", "tfidf"), features)}
     result = EvaluationResult({}, settings={
-        "features": features, "include_examples": include_examples, "n_splits": n_splits,
+        "head": model_params.get("head_type", "tfidf"), "features": features, "include_examples": include_examples, "n_splits": n_splits,
         "n_boot": n_boot, "interval": "95% percentile bootstrap over documents",
         "split": f"StratifiedGroupKFold by {group_column or 'doc_id'} (GroupKFold for multi-valued dimensions)",
         "grouped_by": group_column or "document",
@@ -310,10 +312,21 @@ def cv_groups(rows: pd.DataFrame, group_column: str | None = None) -> tuple[np.n
 
 
 def _fit(rows, dim, features, target_column, classes, random_state, model_params) -> StanceModel:
-    model = StanceModel(features=features, random_state=random_state, **model_params)
+    params = dict(model_params)
+    encoder = params.pop("encoder", None)
+    model = StanceModel(features=features, random_state=random_state, **params)
     Y = pd.DataFrame({dim.name: rows[dim.name].tolist()})
     return model.fit(rows["text"].tolist(), Y, groups=rows["doc_id"].to_numpy(),
-                     targets=_targets(rows, target_column), classes={dim.name: classes})
+                     targets=_targets(rows, target_column), classes={dim.name: classes}, encoder=encoder)
+
+
+def shared_encoder(head_type: str, features: str = "tfidf"):
+    """One encoder for all the fits of a run when the head reads frozen embeddings, else None."""
+    if head_type == "embed" or features == "tfidf+embeddings":
+        from .encoder import Encoder
+
+        return Encoder()
+    return None
 
 
 def _targets(rows, target_column):

@@ -1,8 +1,9 @@
-"""Explanations of a linear model: its strongest n-grams per value, and the terms behind one passage.
+"""Explanations: a model's strongest terms per value, and what pushed one passage toward its label.
 
-For a linear head the score of a value is the sum over features of (weight x feature value), so
-"what pushed this passage toward its label" is exact: the largest products for the predicted value.
-Weights are those of the LinearSVC before calibration; calibration is monotone, so the ranking holds.
+Each head explains itself (`Head.explain`, `top_terms` where it has per-term weights). For the tfidf
+head the score of a value is the sum over features of (weight x feature value), so "what pushed this
+passage toward its label" is exact: the largest products for the predicted value. Weights are those of
+the LinearSVC before calibration; calibration is monotone, so the ranking holds.
 """
 
 from __future__ import annotations
@@ -10,65 +11,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from .model import StanceModel
+
+TERM_COLUMNS = ["value", "feature", "feature_value", "weight", "contribution"]
 
 
 def top_terms(model: StanceModel, dimension: str | None = None, n: int = 15) -> pd.DataFrame:
     """The `n` features with the largest positive weight for each value of each dimension."""
-    names = np.asarray(model.feature_names(), dtype=object)
-    rows = []
-    for dim in [dimension] if dimension else model.dimensions_:
-        head = model.head(dim)
-        coef = head.coef_
-        head_classes = (model.classes_[dim] if head.multilabel_ else [str(c) for c in head.classes_])
-        for value in model.classes_[dim]:
-            w = coef[head_classes.index(value)]
-            for rank, j in enumerate(np.argsort(-w)[:n], start=1):
-                if w[j] <= 0:
-                    break
-                rows.append({"dimension": dim, "value": value, "rank": rank,
-                             "feature": _pretty(names[j]), "weight": float(w[j])})
+    dims = [dimension] if dimension else model.dimensions_
+    head = model.head_
+    if not hasattr(head, "top_terms"):
+        raise ModelError(f"the {head.name} head has no per-term weights; explain one passage instead "
+                         "(stance explain --text ...)")
+    rows = [r for dim in dims for r in head.top_terms(dim, n)]
     return pd.DataFrame(rows, columns=["dimension", "value", "rank", "feature", "weight"])
 
 
 def explain(model: StanceModel, text: str, dimension: str | None = None, n: int = 10,
             target: str | None = None) -> list[dict]:
     """For one passage and each dimension: the label, the probability of every value, and the `n`
-    terms that pushed the passage most toward the label (weight x feature value)."""
+    terms that pushed the passage most toward the label."""
     X = model.transform([text], None if target is None else [target])
-    x = X.tocsr()
-    names = model.feature_names()
     out = []
     for dim in [dimension] if dimension else model.dimensions_:
-        head = model.head(dim)
         proba = model.predict_proba_from_features(X, dim)[0]
         label = model.predict_from_features(X, dim)[0]
-        coef = head.coef_
-        head_classes = model.classes_[dim] if head.multilabel_ else [str(c) for c in head.classes_]
-        targets = label if isinstance(label, list) else [label]
-        if not targets:  # multi-valued with nothing selected: explain the most probable value
-            targets = [model.classes_[dim][int(np.argmax(proba))]]
-        terms = []
-        for value in targets:
-            w = coef[head_classes.index(value)]
-            contrib = x.data * w[x.indices]
-            order = np.argsort(-contrib)[:n]
-            terms.extend({"value": value, "feature": _pretty(names[x.indices[i]]),
-                          "feature_value": float(x.data[i]), "weight": float(w[x.indices[i]]),
-                          "contribution": float(contrib[i])} for i in order if contrib[i] > 0)
+        values = label if isinstance(label, list) else [label]
+        if not values:  # multi-valued with nothing selected: explain the most probable value
+            values = [model.classes_[dim][int(np.argmax(proba))]]
+        terms = model.head_.explain(X, dim, [values], n)[0]
         out.append({"dimension": dim, "label": label,
                     "probabilities": dict(zip(model.classes_[dim], map(float, proba), strict=True)),
-                    "terms": pd.DataFrame(terms, columns=["value", "feature", "feature_value", "weight",
-                                                          "contribution"])})
+                    "terms": pd.DataFrame(terms, columns=TERM_COLUMNS)})
     return out
-
-
-def _pretty(name: str) -> str:
-    """'word__pull troops' -> 'pull troops' (words); 'char__ iran' -> '"iran" (chars)'."""
-    if name.startswith("word__"):
-        return name[6:]
-    if name.startswith("char__"):
-        return f'"{name[6:]}" (chars)'
-    if name.startswith("embed__"):
-        return f"embedding {name[7:]}"
-    return name

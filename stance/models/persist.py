@@ -22,19 +22,13 @@ from pathlib import Path
 from ..codebook import Codebook
 from ..errors import ModelError
 from .card import build_card, card_paths, render_markdown
-from .fast_tfidf import cached
+from .heads import trusted_types
 from .model import StanceModel
 
 FORMAT = "policy-stance-model"
 FORMAT_VERSION = 1
-TRUSTED_TYPES = [
-    "stance.models.model.StanceModel",
-    "stance.models.head.LinearHead",
-    "stance.models.head._BinaryOrMulti",
-    "stance.models.features.TargetFeatures",
-    "stance.models.features.EmbeddingFeatures",
-    "stance.models.fast_tfidf.CachedTfidfVectorizer",
-]
+# the model class and every type a head may hold (each head module lists its own)
+TRUSTED_TYPES = ["stance.models.model.StanceModel", *trusted_types()]
 
 # The scikit-learn estimators skops trusts when policy-stance imports it: those of the modules its
 # models are made of (TF-IDF, FeatureUnion, LinearSVC, LogisticRegression), not every estimator.
@@ -54,7 +48,7 @@ def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
     """
     sio = skops_io()
 
-    if not isinstance(model, StanceModel) or not hasattr(model, "heads_"):
+    if not isinstance(model, StanceModel) or "head_" not in model.__dict__:
         raise ModelError("only a trained StanceModel can be saved")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +110,9 @@ def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceMode
     model = payload["model"]
     if not isinstance(model, StanceModel):
         raise ModelError(f"{path}: the file does not hold a StanceModel")
-    model.vectorizer_ = cached(model.vectorizer_)  # files saved before it existed score as fast
+    after_load = getattr(model.head_, "after_load", None)
+    if after_load is not None:
+        after_load()
     if codebook is not None:
         check_codebook(model, codebook, source=str(path))
     return model

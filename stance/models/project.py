@@ -36,6 +36,8 @@ def train_project(
     target_column: str | None = None,
     learning_curve: bool = False,
     group_column: str | None = None,
+    head: str = "tfidf",
+    head_params: dict | None = None,
 ) -> tuple[StanceModel, EvaluationResult | None, Path]:
     """Train on the project's gold labels, cross-validate (for the card's figures), save the model
     and its card under `project.models_dir`, and register it for each dimension. Passages of the
@@ -48,14 +50,15 @@ def train_project(
     Returns (model, evaluation or None, path of the saved model file).
     """
     project = _open(project)
+    params = {"head_type": head, "head_params": head_params}
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
                   drop_rare=drop_rare, progress=progress, include_validation=include_validation,
-                  target_column=target_column, group_column=group_column)
+                  target_column=target_column, group_column=group_column, **params)
     evaluation = None
     if cross_validate:
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
                               include_examples=include_examples, n_boot=n_boot, learning_curve=learning_curve,
-                              progress=progress, target_column=target_column, group_column=group_column)
+                              progress=progress, target_column=target_column, group_column=group_column, **params)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"
     path = Path(project.models_dir) / f"{name}-{stamp}.skops"

