@@ -166,7 +166,9 @@ def evaluate(
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples)
     if "encoder" not in model_params:  # the folds share one encoder, so each passage is embedded once
-        model_params = {**model_params, "encoder": shared_encoder(model_params.get("head_type", "tfidf"), features)}
+        options = model_params.get("head_params") or {}
+        model_params = {**model_params, "encoder": shared_encoder(model_params.get("head_type", "tfidf"), features,
+                                                                  options.get("max_length"))}
     result = EvaluationResult({}, settings={
         "head": model_params.get("head_type", "tfidf"), "features": features, "include_examples": include_examples, "n_splits": n_splits,
         "n_boot": n_boot, "interval": "95% percentile bootstrap over documents",
@@ -320,12 +322,12 @@ def _fit(rows, dim, features, target_column, classes, random_state, model_params
                      targets=_targets(rows, target_column), classes={dim.name: classes}, encoder=encoder)
 
 
-def shared_encoder(head_type: str, features: str = "tfidf"):
+def shared_encoder(head_type: str, features: str = "tfidf", max_length: int | None = None):
     """One encoder for all the fits of a run when the head reads frozen embeddings, else None."""
     if head_type == "embed" or features == "tfidf+embeddings":
         from .encoder import Encoder
 
-        return Encoder()
+        return Encoder(max_length=max_length if head_type == "embed" else None)
     return None
 
 

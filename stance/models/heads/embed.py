@@ -36,15 +36,17 @@ class EmbedHead(LinearHeads):
     """Frozen sentence embeddings shared by every dimension; see the module docstring."""
 
     name: ClassVar[str] = "embed"
-    OPTIONS: ClassVar[tuple[str, ...]] = ("batch_size",)
+    OPTIONS: ClassVar[tuple[str, ...]] = ("batch_size", "max_length")
     TRUSTED_TYPES: ClassVar[tuple[str, ...]] = ("stance.models.heads.embed.EmbedHead", *LINEAR_TYPES)
 
-    def __init__(self, classifier: dict, random_state: int = 0, batch_size: int = BATCH_SIZE):
+    def __init__(self, classifier: dict, random_state: int = 0, batch_size: int = BATCH_SIZE,
+                 max_length: int | None = None):
         super().__init__(embedding_classifier(classifier), random_state)
         self.batch_size = batch_size
+        self.max_length = max_length  # tokens read per passage (None: the encoder's own limit, 256)
 
     def fit(self, texts, Y, groups, targets=None, classes=None, encoder=None) -> EmbedHead:
-        self.encoder_ = encoder if encoder is not None else Encoder(self.batch_size)
+        self.encoder_ = encoder if encoder is not None else Encoder(self.batch_size, max_length=self.max_length)
         self.targeted_ = targets is not None
         self.encoder_version_ = encoder_version()
         X = self.features(texts, targets).matrix(BASE)
@@ -55,7 +57,7 @@ class EmbedHead(LinearHeads):
     @property
     def encoder(self) -> Encoder:
         if getattr(self, "encoder_", None) is None:
-            self.encoder_ = Encoder(self.batch_size)
+            self.encoder_ = Encoder(self.batch_size, max_length=getattr(self, "max_length", None))
         return self.encoder_
 
     def features(self, texts, targets=None) -> EncodedTexts:

@@ -193,6 +193,10 @@ def fine_tune(texts: list[str], labels: list[str], head: SetFitHead, budget: flo
                 show_progress_bar=head.progress, report_to="none", save_strategy="no", logging_strategy="no",
                 max_length=head.max_length)
             trainer = Trainer(model=model, args=args, callbacks=[deadline])
+            if not head.progress:  # the training loop's own bar and log lines
+                from transformers.trainer_callback import ProgressCallback
+
+                trainer.st_trainer.remove_callback(ProgressCallback)
             trainer.train_embeddings(texts, y, args=args)
             done = int(trainer.st_trainer.state.global_step)
         body.eval()
