@@ -19,7 +19,7 @@ from .codebook_analysis import Composition, IndexDefinition, parse_analysis
 from .errors import CodebookError, LabelError
 
 DEFAULT_CODEBOOK_NAME = "codebook.yaml"
-RESERVED_KEYS = {"enter", " ", "tab", "escape"}
+RESERVED_KEYS = {"enter", " ", "tab", "escape", "/", "?", "[", "]", "\\"}  # the app's search and help keys
 # ';' joins multi-valued labels in CSV, ':' separates dimension and value in score columns.
 FORBIDDEN_NAME_CHARS = set(";:,")
 

@@ -88,6 +88,24 @@ def bio_name(text: str) -> str | None:
     return match.group("name") if match else None
 
 
+_SPEAKER = re.compile(r"^[A-Z][A-Z .'’-]{1,40}:\s*")  # "THE PRESIDENT: ", "PRESIDENT TRUMP: "
+_MARKER = re.compile(r"[\[(][^\])]{0,40}[\])]")  # "(Applause.)", "(Laughter.)", "[inaudible]"
+_PLEASANTRY = re.compile(r"\b(?:thank you|thanks(?! to\b)|hello|welcome|good (?:morning|afternoon|evening)|please"
+                         r"|wow|be seated|appreciate it|good to be|great to be|god bless)\b", re.I)
+
+
+def is_pleasantry(text: str) -> bool:
+    """Whether a passage is only thanks and greetings ("THE PRESIDENT: Thank you. (Applause.) Thank you."):
+    after a speaker tag and bracketed transcript markers, each sentence is a thanks or greeting of at
+    most 16 words or a few words ("Wow."), and one at least is a thanks or greeting. Such passages open
+    most transcripts; the annotation queue puts them after the others (they are not boilerplate: the
+    codebook labels them, topic none)."""
+    body = _MARKER.sub(" ", _SPEAKER.sub("", text.strip()))
+    sentences = [s for s in re.split(r"[.!?]+", body) if s.strip(" ,;:—-–")]
+    polite = [len(s.split()) <= 16 and bool(_PLEASANTRY.search(s)) for s in sentences]
+    return any(polite) and all(p or len(s.split()) <= 3 for p, s in zip(polite, sentences, strict=True))
+
+
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph, whitespace trimmed.
 

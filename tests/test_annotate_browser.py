@@ -216,3 +216,52 @@ def test_screenshot_for_the_docs(browser, tmp_path):
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))
         page.close()
+
+
+def test_search_a_keyword_label_the_match_and_see_its_document(browser, tmp_path):
+    """The issue's walk-through: ingest speeches with their columns mapped, search for a keyword, label the
+    match from the keyboard, and see the title and date of the speech it is from in the header."""
+    from click.testing import CliRunner
+    from test_annotate_search import MAPPING, speeches_slice
+
+    from stance.cli import main
+    from stance.store import Project
+
+    files = speeches_slice(tmp_path / "in")
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "p")]).exit_code == 0
+    assert CliRunner().invoke(main, ["ingest", *map(str, files), "-p", str(tmp_path / "p"), *MAPPING]).exit_code == 0
+    proj = Project.open(tmp_path / "p")
+    tok = tokens(proj, ["alice"])["alice"]
+    with ThreadServer(create_app(proj.path, ["alice"])) as srv:
+        page = browser.new_page()
+        page.goto(f"{srv.base}/login?token={tok}")
+        page.wait_for_selector("#text[data-passage-id]")
+        page.keyboard.press("?")  # the help overlay lists the search keys; Esc closes it
+        assert page.is_visible("#help") and "search" in page.text_content("#help")
+        page.keyboard.press("Escape")
+        assert not page.is_visible("#help")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "q"
+        page.keyboard.type("Kabul")  # letters that are codebook keys: typed, not chosen
+        assert shown_labels(page) == {}
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.getElementById('matches').textContent.startsWith('match 1 of')")
+        match = page.get_attribute("#text", "data-passage-id")
+        assert "kabul" in page.text_content("#text").lower()
+        doc = proj.conn.execute("SELECT d.title, d.date, d.author FROM passages p JOIN documents d"
+                                " ON d.id = p.doc_id WHERE p.id = ?", (match,)).fetchone()
+        assert doc["title"].startswith("August") and "Afghanistan" in doc["title"]  # the speech's own title
+        assert page.text_content("#doc-title") == doc["title"]
+        assert doc["date"] in page.text_content("#doc-meta") and "Joe Biden" in page.text_content("#doc-meta")
+        assert "in this document" in page.text_content("#doc-place")
+        assert page.evaluate("document.activeElement === document.body")  # out of the search box: keys label
+        label_with_keys(page, keys_for(proj, 0))
+        current = proj.current_annotations("alice")
+        assert current["passage_id"].tolist() == [match]
+        assert current["labels"].iloc[0] == full_labels(proj, 0)
+        # Enter moved on to the next match, not to the next passage of the queue
+        page.wait_for_function("() => document.getElementById('matches').textContent.startsWith('match 2 of')")
+        assert "kabul" in page.text_content("#text").lower()
+        page.keyboard.press("[")
+        page.wait_for_function("id => document.getElementById('text').dataset.passageId === id", arg=match)
+        page.close()

@@ -97,3 +97,29 @@ def test_a_malformed_mapping_is_a_usage_error(speeches, tmp_path, args, message)
     result = run("ingest", str(speeches), "-p", str(proj), "--text-col", "Transcript", *args)
     assert result.exit_code == 2 and message in result.output, result.output
     assert counts(Project.open(proj))[0] == 0
+
+
+def test_exports_carry_the_mapped_title_date_and_author(speeches, tmp_path):
+    proj = tmp_path / "p"
+    run("init", str(proj))
+    assert run("ingest", str(speeches), "-p", str(proj), "--text-col", "Transcript", "--title-col", "Title",
+               "--date-col", "Date", "--author-col", "President").exit_code == 0
+    project = Project.open(proj)
+    labels = {d.name: [d.values[0].name] if d.multi else d.values[0].name for d in project.codebook.dimensions}
+    passage = project.passages_frame().iloc[5]
+    project.add_annotation(passage["passage_id"], "alice", labels)
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"labels.{fmt}"
+        assert run("export", "-p", str(proj), "--format", fmt, "-o", str(out)).exit_code == 0
+        if fmt == "csv":
+            with out.open(encoding="utf-8", newline="") as f:
+                row = next(csv.DictReader(f))
+        else:
+            row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+        assert (row["title"], row["date"], row["author"]) == (
+            "April 28, 2021: Address to Joint Session of Congress", "2021-04-29", "Joe Biden")
+        fresh = tmp_path / f"fresh-{fmt}"
+        run("init", str(fresh))
+        run("ingest", str(speeches), "-p", str(fresh), "--text-col", "Transcript")
+        result = run("import-labels", str(out), "-p", str(fresh), "--format", fmt)
+        assert result.exit_code == 0, result.output  # the document's fields do not stop a re-import

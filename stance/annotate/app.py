@@ -30,9 +30,11 @@ from starlette.staticfiles import StaticFiles
 
 from .. import store
 from ..store import Project
+from .filters import Fields, where_conditions
 from .progress import Progress
 from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
 from .retrain import DEFAULT_EVERY, RefreshState, Retrainer
+from .search import field_choices, search_passages, search_request
 from .web import (
     EXCEPTION_HANDLERS,
     MAX_BODY,
@@ -69,8 +71,12 @@ class Annotation:
         # an uncertain queue learns from the labels as they arrive; other orders do not depend on a model
         self.retrainer = (Retrainer(project_path, self.pool, self._order_ready, every=retrain_every)
                           if self.opts.order == "uncertain" and not self.opts.validation else None)
+        self._field_choices: list[dict[str, Any]] | None = None
         # newest scored model per dimension; none for a validation queue, so that no suggestion is shown
         self.models = {} if self.opts.validation else prediction_models(self.project)
+        self.fields = Fields.of(self.project, self.models)  # what the search filters may name
+        if self.opts.where:
+            where_conditions(self.project, self.opts.where, self.models)  # a bad --where fails at start
         self.writer = LabelWriter(self.project, durable=durable)
         frame = self.project.passages_frame(include_examples=True)
         self.passages: dict[str, dict[str, Any]] = {}
@@ -181,6 +187,7 @@ class Annotation:
         out.update({
             "passage": p,
             "position": q.position[passage_id] + 1,
+            "in_document": {"position": k + 1, "passages": len(siblings)},
             "before": [self.passages[s]["text"] for s in siblings[max(0, k - CONTEXT):k]],
             "after": [self.passages[s]["text"] for s in siblings[k + 1:k + 1 + CONTEXT]],
             "status": status if status in ("labelled", "skipped") else None,
@@ -199,6 +206,20 @@ class Annotation:
         if passage_id not in q.position:
             raise HTTPException(404, f"passage {passage_id!r} is not in {q.annotator}'s queue")
         return passage_id
+
+    def field_choices(self) -> list[dict[str, Any]]:
+        """The fields the search filters offer, with their values (read once: they are the corpus's)."""
+        with self._lock:
+            if self._field_choices is None:
+                self._field_choices = field_choices(self.project, self.fields)
+            return self._field_choices
+
+    def search(self, annotator: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The passages of the annotator's queue that match a search (text, field filters, not yet
+        labelled), in queue order; a 4xx for a malformed or hostile request."""
+        q = self.queue(annotator)
+        request = search_request(data, self.fields)
+        return search_passages(self.project, q, self.progress(annotator), request, self.passages)
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -306,6 +327,15 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
         data = await read_json(request)
         return JSONResponse(await run_in_threadpool(state.save, name, data))
 
+    async def get_fields(request: Request) -> Response:
+        gate.require(request)
+        return JSONResponse({"fields": await run_in_threadpool(state.field_choices)})
+
+    async def post_search(request: Request) -> Response:
+        name = gate.require(request, write=True)  # a read, but its body is JSON: same origin checks
+        data = await read_json(request)
+        return JSONResponse(await run_in_threadpool(state.search, name, data))
+
     async def post_undo(request: Request) -> Response:
         name = gate.require(request, write=True)
         await read_json(request)
@@ -338,6 +368,8 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
             Route("/api/annotations", post_annotation, methods=["POST"]),
             Route("/api/undo", post_undo, methods=["POST"]),
             Route("/api/retrain", post_retrain, methods=["POST"]),
+            Route("/api/search", post_search, methods=["POST"]),
+            Route("/api/fields", get_fields),
             Route("/healthz", health),
             Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
         ],

@@ -11,10 +11,14 @@ Assignment (see docs/annotation.md):
   from anyone else, such as imported or corpus labels, do not count). Adding an
   annotator re-divides only the passages nobody has labelled yet.
 
-Orders: ``sequential`` (document order), ``random`` (shuffled with the seed) and ``uncertain``
-(least confident model prediction first; sequential when the project has no predictions). The app
-refreshes an uncertain queue from a model retrained in the background as labels arrive
+Orders: ``sequential`` (document order, with passages that are only thanks and greetings, such as the
+"Thank you. (Applause.)" that opens a speech, after the others), ``random`` (shuffled with the seed) and
+``uncertain`` (least confident model prediction first; sequential when the project has no predictions). The
+app refreshes an uncertain queue from a model retrained in the background as labels arrive
 (`stance.annotate.retrain`), passing that model's confidences in.
+
+``where`` (`stance annotate --where "topic != other"`, grammar in `stance.annotate.filters`) keeps only
+the candidates that meet it.
 
 The validation queue (``validation=True``, `stance annotate --queue validation`) serves the project's
 validation sample instead, to every annotator, in its random draw order: no model-driven order, and
@@ -29,10 +33,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from .. import store
 from ..codebook import Codebook
 from ..errors import InputError
+from ..passages import is_pleasantry
 from ..store import Project
+from .filters import matching, where_conditions
 
 ORDERS = ("sequential", "random", "uncertain")
 
@@ -48,12 +56,15 @@ class QueueOptions:
     include_examples: bool = False
     annotators: tuple[str, ...] = ()
     validation: bool = False
+    where: str = ""  # a filter on the candidates (stance.annotate.filters)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
             raise InputError(f"unknown order {self.order!r}; valid: {', '.join(ORDERS)}")
         if not 0.0 <= self.overlap <= 1.0:
             raise InputError(f"overlap must be between 0 and 1, got {self.overlap}")
+        if self.validation and self.where:
+            raise InputError("the validation queue is the whole random sample; it cannot be filtered with --where")
 
 
 @dataclass
@@ -96,6 +107,11 @@ def candidates(project: Project, opts: QueueOptions) -> list[str]:
         frame = real if len(real) else frame  # a project of examples only still has work to do
     if not opts.include_boilerplate:
         frame = frame[~frame["is_boilerplate"]]
+    if opts.where:
+        frame = frame[frame["passage_id"].isin(matching(project, where_conditions(project, opts.where)))]
+    if opts.order == "sequential":  # a new annotator starts on content, not on "Thank you. (Applause.)"
+        polite = frame["text"].map(is_pleasantry).astype(bool)
+        frame = pd.concat([frame[~polite], frame[polite]])
     return frame["passage_id"].tolist()
 
 

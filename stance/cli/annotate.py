@@ -51,6 +51,8 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @click.option("--queue", "queue_kind", type=click.Choice(["passages", "validation"]), default="passages",
               show_default=True, help="validation: the validation sample (stance validate sample) for every "
               "annotator, in its random draw order, with no model suggestion.")
+@click.option("--where", default="", metavar="FILTER", help="Serve only the passages that meet a filter, e.g. "
+              "--where \"topic != other\" or --where \"author = Joe Biden and text ~ Iran\" (docs/annotation.md).")
 @click.option("--sync", "sync", type=click.Choice(["full", "normal"]), default="full", show_default=True,
               help="full: each label is fsynced before 'saved' (survives a power cut); normal: it survives "
                    "the server being killed, not a power cut, and saves faster under heavy load.")
@@ -60,7 +62,7 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @no_auth_option
 def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain_every: int, seed: int,
              overlap: float,
-             include_boilerplate: bool, include_examples: bool, queue_kind: str, sync: str, host: str,
+             include_boilerplate: bool, include_examples: bool, queue_kind: str, where: str, sync: str, host: str,
              port: int, new_token: bool, no_auth: bool) -> None:
     """Label passages in the browser, one at a time, from the keyboard.
 
@@ -75,6 +77,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
       stance annotate -p myproject -a alice --order uncertain --retrain-every 20
       stance annotate -p myproject -a alice --host 0.0.0.0 --port 8080   # on the network: tokens
       stance annotate -p myproject -a alice --queue validation            # the validation sample, blind
+      stance annotate -p myproject -a alice --where "topic != other"      # predicted topic is not 'other'
     """
     from ..annotate.app import create_app
 
@@ -88,7 +91,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
     _tokens(project, annotators, new_token, host, port, auth)
     opts = QueueOptions(order=order, seed=seed, overlap=overlap, include_boilerplate=include_boilerplate,
                         include_examples=include_examples, annotators=annotators,
-                        validation=queue_kind == "validation")
+                        validation=queue_kind == "validation", where=where)
     app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full",
                      retrain_every=retrain_every)
     state = app.state.annotation

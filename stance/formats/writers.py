@@ -85,6 +85,7 @@ def _flat_row(rec: LabelRecord, codebook: Codebook, join_multi: bool) -> dict[st
                            "created_at": rec.created_at, "note": rec.note}
     if rec.method is not None:
         row["method"] = rec.method
+    row.update((k, rec.meta.get(k)) for k in DOCUMENT_FIELDS)  # the document's title, author, date...
     for dim in codebook.dimensions:
         value = rec.labels.get(dim.name)
         if join_multi and isinstance(value, list):
@@ -100,7 +101,8 @@ def _write_jsonl(records: list[LabelRecord], path: Path, codebook: Codebook) -> 
 
 
 def _write_csv(records: list[LabelRecord], path: Path, codebook: Codebook) -> None:
-    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *codebook.dimension_names]
+    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
+               *codebook.dimension_names]
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
@@ -111,7 +113,8 @@ def _write_csv(records: list[LabelRecord], path: Path, codebook: Codebook) -> No
 def _write_parquet(records: list[LabelRecord], path: Path, codebook: Codebook) -> None:
     import pandas as pd
 
-    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *codebook.dimension_names]
+    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
+               *codebook.dimension_names]
     frame = pd.DataFrame([_flat_row(r, codebook, join_multi=False) for r in records], columns=columns)
     frame.to_parquet(path, index=False)
 

@@ -10,10 +10,13 @@
   }
   const $ = (id) => document.getElementById(id);
   const note = $("note");
+  let searchFields = []; // from /api/fields: the corpus's fields and values arrive through the API
+  const q = $("q"), fField = $("f-field"), fOp = $("f-op"), fValue = $("f-value"), fUnlabelled = $("f-unlabelled");
   let task = null;
   let sel = {};
   let busy = false;
   let lastId = null;
+  let matches = null; // the last search: {ids, count, truncated}
 
   function say(text, kind) {
     const el = $("status");
@@ -87,8 +90,10 @@
     if (t.finished) { sel = {}; return; }
     const ps = t.passage;
     $("doc-title").textContent = ps.title || ps.doc_id;
-    $("doc-meta").textContent = [ps.outlet, ps.author, ps.date, "passage " + t.position + " of " + pr.assigned]
-      .filter(Boolean).join(" · ");
+    $("doc-meta").textContent = [ps.author, ps.date, ps.outlet].filter(Boolean).join(" · ");
+    const place = t.in_document;
+    $("doc-place").textContent = (place ? "passage " + place.position + " of " + place.passages + " in this document · " : "")
+      + t.position + " of " + pr.assigned + " in your queue";
     paragraphs($("before"), t.before);
     paragraphs($("after"), t.after);
     $("text").textContent = ps.text;
@@ -102,6 +107,7 @@
     }
     note.value = t.note || "";
     paintChoices();
+    showMatches();
     if (t.status === "labelled") say("saved earlier; Enter saves a change", "old");
     else if (t.status === "skipped") say("skipped earlier", "old");
     else if (t.draft) say("retracted; relabel and press Enter", "warn");
@@ -138,8 +144,11 @@
       const body = { passage_id: pid, action, note: note.value };
       if (action === "label") body.labels = sel;
       const data = await api("POST", "/api/annotations", body);
-      render(data.task);
-      say((action === "label" ? "saved " : "skipped ") + pid, "ok");
+      const i = matches ? matches.ids.indexOf(pid) : -1;
+      if (i >= 0 && i + 1 < matches.ids.length) render(await openPassage(matches.ids[i + 1]));
+      else render(data.task);
+      say((action === "label" ? "saved " : "skipped ") + pid + (i >= 0 && i + 1 === matches.ids.length ?
+        " · that was the last match" : ""), "ok");
     });
   }
 
@@ -161,9 +170,86 @@
     });
   }
 
+  // -- search: the passages of your queue by keyword, field, predicted value, not yet labelled --------
+
+  function openPassage(id) {
+    return api("GET", "/api/task?passage_id=" + encodeURIComponent(id));
+  }
+
+  function fillOperators() {
+    const spec = searchFields.find((f) => f.name === fField.value);
+    fOp.replaceChildren();
+    $("f-values").replaceChildren();
+    for (const op of spec ? spec.ops : []) {
+      const o = document.createElement("option");
+      o.value = op;
+      o.textContent = op;
+      fOp.appendChild(o);
+    }
+    for (const v of spec ? spec.values : []) {
+      const o = document.createElement("option");
+      o.value = v;
+      $("f-values").appendChild(o);
+    }
+    fOp.disabled = fValue.disabled = !spec;
+  }
+
+  function showMatches() {
+    const el = $("matches");
+    el.hidden = !matches;
+    if (!matches) return;
+    const i = task && task.passage ? matches.ids.indexOf(task.passage.id) : -1;
+    const total = matches.count + (matches.truncated ? " (the first " + matches.ids.length + " listed)" : "");
+    el.textContent = !matches.count ? "No passage of your queue matches."
+      : (i >= 0 ? "match " + (i + 1) + " of " + total : total + " matches") + " · ] next · [ previous · \\ clear";
+  }
+
+  function search() {
+    const body = { text: q.value.trim(), unlabelled: fUnlabelled.checked, limit: 500 };
+    if (fField.value && fValue.value.trim()) body.filters = [{ field: fField.value, op: fOp.value, value: fValue.value.trim() }];
+    if (!body.text && !body.filters && !body.unlabelled) { clearSearch(); return; }
+    run("search", async () => {
+      const data = await api("POST", "/api/search", body);
+      matches = { ids: data.matches.map((m) => m.id), count: data.count, truncated: data.truncated };
+      if (document.activeElement) document.activeElement.blur();
+      if (matches.ids.length) render(await openPassage(matches.ids[0]));
+      showMatches();
+      say(matches.ids.length ? "found " + data.count + "; label with the keys, Enter saves and opens the next match" : "", "");
+    });
+  }
+
+  function clearSearch() {
+    matches = null;
+    q.value = "";
+    fValue.value = "";
+    fUnlabelled.checked = false;
+    showMatches();
+  }
+
+  function stepMatch(delta) {
+    if (!matches || !matches.ids.length) return;
+    const i = task && task.passage ? matches.ids.indexOf(task.passage.id) : -1;
+    const j = i < 0 ? 0 : i + delta;
+    if (j < 0 || j >= matches.ids.length) { say(delta > 0 ? "no further match" : "this is the first match", "warn"); return; }
+    run("navigation", async () => { render(await openPassage(matches.ids[j])); });
+  }
+
+  function toggleHelp(show) {
+    $("help").hidden = !show;
+  }
+
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
-    if (e.target === note || e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA") {
+    if (!$("help").hidden) { // the help overlay takes every key; Esc or ? closes it
+      if (e.key === "Escape" || e.key === "?") { e.preventDefault(); toggleHelp(false); }
+      return;
+    }
+    if (e.target.closest && e.target.closest("#search")) {
+      if (e.key === "Escape") { e.preventDefault(); e.target.blur(); }
+      return; // typing a search never triggers a shortcut; Enter submits the form
+    }
+    if (e.target === note || e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA"
+        || e.target.tagName === "SELECT") {
       if (e.key === "Escape") { e.preventDefault(); note.blur(); }
       else if (e.key === "Enter") { e.preventDefault(); note.blur(); submit("label"); }
       return; // typing in the note never triggers a shortcut
@@ -177,6 +263,11 @@
     else if (k === "ArrowLeft") { e.preventDefault(); step("prev"); }
     else if (k === "ArrowRight") { e.preventDefault(); step("next"); }
     else if (k === "Tab") { e.preventDefault(); note.focus(); }
+    else if (k === "/") { e.preventDefault(); q.focus(); q.select(); }
+    else if (k === "?") { e.preventDefault(); toggleHelp(true); }
+    else if (k === "]") { e.preventDefault(); stepMatch(1); }
+    else if (k === "[") { e.preventDefault(); stepMatch(-1); }
+    else if (k === "\\") { e.preventDefault(); clearSearch(); }
     else if (k.length === 1 && keyMap.has(k.toLowerCase())) {
       e.preventDefault();
       const c = keyMap.get(k.toLowerCase());
@@ -202,5 +293,21 @@
     });
   });
 
-  run("loading", async () => { render(await api("GET", "/api/task")); });
+  $("search").addEventListener("submit", (e) => { e.preventDefault(); search(); });
+  $("clear-search").addEventListener("click", (e) => { e.currentTarget.blur(); clearSearch(); });
+  $("help-open").addEventListener("click", (e) => { e.currentTarget.blur(); toggleHelp(true); });
+  $("help").addEventListener("click", (e) => { if (e.target === $("help")) toggleHelp(false); });
+  fField.addEventListener("change", fillOperators);
+  fillOperators();
+
+  run("loading", async () => {
+    render(await api("GET", "/api/task"));
+    searchFields = (await api("GET", "/api/fields")).fields;
+    for (const f of searchFields) {
+      const o = document.createElement("option");
+      o.value = f.name;
+      o.textContent = f.label;
+      fField.appendChild(o);
+    }
+  });
 })();
