@@ -16,9 +16,10 @@ from .errors import InputError
 from .real_corpus import load_real_into
 from .store import Project
 
-STAGES = ("load", "train", "score", "report")
+STAGES = ("load", "validate", "train", "score", "report")
 DEMO_MARKER = ".stance-demo"
 MODELS = "models"
+VALIDATION_SIZE = 300  # US speech passages in the demo's validation sample (of the 858 the readers read)
 
 
 def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
@@ -36,6 +37,8 @@ def run_demo(project_path: str | Path, reports_dir: str | Path = "reports/demo",
              "(a project scored with one still finds it); this run's model is written beside them.")
     if "load" in stages:
         _load(project, echo)
+    if "validate" in stages:
+        _validate(project, echo)
     if "train" in stages:
         _train(project, echo)
     if "score" in stages:
@@ -84,6 +87,16 @@ def _load(project: Project, echo: Callable[[str], None]) -> None:
     echo("Gold labels per dimension: " + ", ".join(f"{d} {n}" for d, n in s.gold_by_dimension.items()))
 
 
+def _validate(project: Project, echo: Callable[[str], None]) -> None:
+    from .real_corpus import draw_speech_validation
+
+    sample = draw_speech_validation(project, n=VALIDATION_SIZE, seed=7)
+    per = ", ".join(f"{k} {v}" for k, v in sample["stratum"].value_counts().sort_index().items())
+    echo(f"Drew a validation sample of {len(sample)} US speech passages at random by president ({per}; seed 7), "
+         "before training, so the model never trains on them. Their labels are the readers' gold labels "
+         "(people reading the codebook, corpus/README.md), kept with who decided them and how.")
+
+
 def _train(project: Project, echo: Callable[[str], None]) -> None:
     from .models import train_project
 
@@ -126,3 +139,21 @@ def _report(project: Project, reports_dir: str | Path, echo: Callable[[str], Non
                           title="Demo report: the embedded corpus (four documents of one outlet)")
     echo(f"Wrote {result.html} with {len(result.charts) // 2} charts (PNG and SVG) and {len(result.tables)} "
          "tables (CSV). Four documents give wide intervals: the report shows its shape here, not findings.")
+    _validation_summary(Path(reports_dir), echo)
+
+
+def _validation_summary(reports_dir: Path, echo: Callable[[str], None]) -> None:
+    """What the validation sample found: the model's own posture shares against the validated ones."""
+    import pandas as pd
+
+    path = reports_dir / "tables" / "validated_shares_posture.csv"
+    if not path.exists():
+        return
+    table = pd.read_csv(path)
+    for group, rows in table[table["validated"].astype(bool)].groupby("outlet", sort=False):
+        found = "; ".join(f"{r['value']} {r['naive']:.2f} -> " + (f"{r['share']:.2f} ({r['low']:.2f}-{r['high']:.2f})"
+                          if r["identifiable"] else "not identifiable") for r in rows.to_dict(orient="records"))
+        echo(f"What the validation sample found ({group}, {rows['labels'].iloc[0]} labels): posture share by the "
+             f"model alone -> prediction-powered (95% interval): {found}. Groups without 30 labels stay unvalidated.")
+    echo("To do the same on your corpus: stance validate sample -p P -n 300 --by GROUP, label it blind with "
+         "stance annotate -p P --queue validation, then stance validate report -p P and stance report -p P.")

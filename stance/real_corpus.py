@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,27 @@ UN_RELATIVE = Path("corpora") / "un-general-debate" / "speeches.jsonl"
 US_META = ("title", "date", "author", "president", "outlet", "source")
 UN_META = ("title", "date", "author", "speaker_post", "country", "country_iso3", "session", "year", "outlet",
            "source")
+
+# The keyword strata the readers' sample was drawn in (corpus/scripts/sample_real.py; corpus/README.md):
+# for sampling only, never a label. The demo's validation sample weights by them.
+FORCE_TERMS = re.compile(
+    r"\b(?:wars?|warfare|military|militar\w+|troops?|soldiers?|armed|strikes?|airstrikes?|bomb\w*|missiles?"
+    r"|nuclear|weapons?|arms|army|navy|forces?|attack\w*|terror\w*|invasion|invad\w+|occupation|occupied"
+    r"|cease-?fire|peacekeep\w*|deter\w*|retaliat\w*|sanction\w*|defen[cs]e|NATO|combat|battle\w*"
+    r"|hostilit\w+|aggression|insurgen\w+|militias?|drones?|genocide|killed|violence)\b", re.I)
+FOREIGN_TERMS = re.compile(
+    r"\b(?:foreign|international\w*|diploma\w+|treat(?:y|ies)|allies|alliances?|United Nations|Security Council"
+    r"|General Assembly|embass\w+|ambassadors?|sovereign\w*|China|Chinese|Beijing|Russia\w*|Moscow|Ukrain\w*"
+    r"|Iran\w*|Tehran|Iraq\w*|Syria\w*|Afghan\w*|Israel\w*|Palestin\w*|Gaza|Korea\w*|Taliban|ISIS|Qaida|Qaeda"
+    r"|Europe\w*|Mexic\w*|Venezuela\w*|Cuba\w*|Middle East|Africa\w*|Asia\w*|refugees?|trade|tariffs?"
+    r"|multilateral\w*|Charter|region\w*|neighbou?r\w*)\b")
+
+
+def keyword_stratum(text: str) -> str:
+    """The sampling stratum of a passage in the readers' sample: force, foreign or other."""
+    if FORCE_TERMS.search(text):
+        return "force"
+    return "foreign" if FOREIGN_TERMS.search(text) else "other"
 
 
 @dataclass
@@ -235,3 +257,35 @@ def gold_counts(root: Path | None = None, codebook: Any = None) -> pd.DataFrame:
 
 def _has(label: Any, value: str) -> bool:
     return value in label if isinstance(label, list) else label == value
+
+
+def draw_speech_validation(project: Any, n: int = 300, seed: int = 7) -> pd.DataFrame:
+    """Store a validation sample of the US speeches in `project` (which holds the real corpus): `n` of the
+    passages the readers read, drawn at random stratified by president (`stance validate sample`'s
+    draw), whose human labels are then the readers' gold labels, already in the project.
+
+    The readers' passages were themselves a random sample of the speeches, drawn per keyword stratum
+    (corpus/README.md). So that the validated figures describe every speech passage and not only those
+    read, each passage's inclusion probability is P(read | its keyword stratum) x P(drawn | read, its
+    president) (two-phase sampling). Within a stratum the readers' draw spread passages over speeches
+    round-robin, which the first factor treats as uniform: an approximation. Returns the sample."""
+    from .store import gold_passages
+    from .store import validation as store
+    from .validation.sample import FLOOR, draw_sample, eligible
+
+    frame = eligible(project.passages_frame(include_examples=False))
+    meta = frame["meta_json"].map(json.loads)
+    speeches = frame[meta.map(lambda m: m.get("corpus") == "us")].copy()
+    if speeches.empty:
+        raise InputError(f"{project.path} holds no US speech passages to validate on; load the real corpus first")
+    speeches["president"] = meta[speeches.index].map(lambda m: m.get("president"))
+    speeches["keywords"] = speeches["text"].map(keyword_stratum)
+    speeches["read"] = speeches["passage_id"].isin(gold_passages(project.conn))
+    p_read = speeches.groupby("keywords")["read"].mean()
+    sample = draw_sample(speeches[speeches["read"]], n, by="president", seed=seed)
+    keywords = sample["passage_id"].map(speeches.set_index("passage_id")["keywords"])
+    sample["inclusion_prob"] = sample["inclusion_prob"] * keywords.map(p_read).to_numpy()
+    with project.transaction() as conn:
+        store.delete_samples(conn)
+        store.add_sample(conn, n, "president", seed, FLOOR, len(speeches), sample.itertuples(index=False, name=None))
+    return sample

@@ -28,12 +28,13 @@ import csv
 import hashlib
 import json
 import random
-import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from stance.ingest import TableOptions, read_jsonl
+from stance.real_corpus import FORCE_TERMS, FOREIGN_TERMS
+from stance.real_corpus import keyword_stratum as stratum
 
 SEED = 20261202
 BATCH_SIZE = 40
@@ -45,17 +46,6 @@ STRATUM_SHARES = {  # share of each source's passages drawn from each keyword st
     "un": {"force": 0.45, "foreign": 0.30, "other": 0.25},
 }
 
-FORCE_TERMS = re.compile(
-    r"\b(?:wars?|warfare|military|militar\w+|troops?|soldiers?|armed|strikes?|airstrikes?|bomb\w*|missiles?"
-    r"|nuclear|weapons?|arms|army|navy|forces?|attack\w*|terror\w*|invasion|invad\w+|occupation|occupied"
-    r"|cease-?fire|peacekeep\w*|deter\w*|retaliat\w*|sanction\w*|defen[cs]e|NATO|combat|battle\w*"
-    r"|hostilit\w+|aggression|insurgen\w+|militias?|drones?|genocide|killed|violence)\b", re.I)
-FOREIGN_TERMS = re.compile(
-    r"\b(?:foreign|international\w*|diploma\w+|treat(?:y|ies)|allies|alliances?|United Nations|Security Council"
-    r"|General Assembly|embass\w+|ambassadors?|sovereign\w*|China|Chinese|Beijing|Russia\w*|Moscow|Ukrain\w*"
-    r"|Iran\w*|Tehran|Iraq\w*|Syria\w*|Afghan\w*|Israel\w*|Palestin\w*|Gaza|Korea\w*|Taliban|ISIS|Qaida|Qaeda"
-    r"|Europe\w*|Mexic\w*|Venezuela\w*|Cuba\w*|Middle East|Africa\w*|Asia\w*|refugees?|trade|tariffs?"
-    r"|multilateral\w*|Charter|region\w*|neighbou?r\w*)\b")
 FILTERS = {
     "force": "FORCE_TERMS matches (case-insensitive): " + FORCE_TERMS.pattern,
     "foreign": "no FORCE_TERMS match, FOREIGN_TERMS matches (case-sensitive): " + FOREIGN_TERMS.pattern,
@@ -63,12 +53,6 @@ FILTERS = {
     "excluded": "passages the toolkit flags as boilerplate (transcript markers such as '(Applause.)', "
                 "'(spoke in French)')",
 }
-
-
-def stratum(text: str) -> str:
-    if FORCE_TERMS.search(text):
-        return "force"
-    return "foreign" if FOREIGN_TERMS.search(text) else "other"
 
 
 # -- documents ---------------------------------------------------------------------------------------
