@@ -11,9 +11,10 @@ re-imports without loss. Numbers are left alone (a negative share is a number, n
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is handled: the CSV readers import this module
+    import pandas as pd
 
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _QUOTED = re.compile(r"^'+[=+\-@\t\r]")
@@ -34,7 +35,32 @@ def restore_cell(value: str) -> str:
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells (and column names) are safe to open in a spreadsheet."""
     out = frame.rename(columns=safe_cell)
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe_cell)
+    for i in range(out.shape[1]):
+        values = out.iloc[:, i]
+        hits = _matches(values, _FORMULA)
+        if hits is not None and hits.any():
+            out.iloc[:, i] = values.where(~hits, "'" + values[hits].astype(str))
     return out
+
+
+def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of `safe_frame`, for a CSV the toolkit wrote being read back (scores, samples)."""
+    out = frame.rename(columns=lambda c: restore_cell(c) if isinstance(c, str) else c)
+    for i in range(out.shape[1]):
+        values = out.iloc[:, i]
+        hits = _matches(values, _QUOTED)
+        if hits is not None and hits.any():
+            out.iloc[:, i] = values.where(~hits, values[hits].astype(str).str.slice(1))
+    return out
+
+
+def _matches(values: pd.Series, pattern: re.Pattern) -> pd.Series | None:
+    """Which cells of a text column match `pattern` (vectorised), or None for a column without text."""
+    import pandas as pd
+
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return None
+    try:
+        return values.str.match(pattern.pattern, na=False).astype(bool)
+    except AttributeError:  # an object column holding no strings at all
+        return None

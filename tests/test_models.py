@@ -300,12 +300,14 @@ def test_corrupted_or_modified_file_is_refused(tmp_path, model):
     assert not zipfile.is_zipfile(not_zip)
 
 
-def test_model_from_another_codebook_version_warns_naming_both(tmp_path, model):
+def test_model_from_another_codebook_version_is_refused_or_warns_naming_both(tmp_path, model):
     path = tmp_path / "m.skops"
     save_model(model, path)
     newer = dataclasses.replace(load_codebook(), version="2.0")
-    with pytest.warns(CodebookVersionWarning, match=rf"version {re.escape(load_codebook().version)}.*version 2\.0"):
+    with pytest.raises(ModelError, match=rf"version {re.escape(load_codebook().version)}.*version 2\.0"):
         load_model(path, codebook=newer)
+    with pytest.warns(CodebookVersionWarning, match=rf"version {re.escape(load_codebook().version)}.*version 2\.0"):
+        load_model(path, codebook=newer, allow_other_codebook=True)
 
 
 def test_embeddings_are_optional_and_offline(gold):

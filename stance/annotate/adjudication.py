@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import agreement, store
 from ..store import Project
+from .login import login_endpoint
 from .web import (
     EXCEPTION_HANDLERS,
     MAX_BODY,
@@ -27,7 +28,6 @@ from .web import (
     STATIC_DIR,
     Authenticator,
     GuardMiddleware,
-    check_origin,
     read_json,
     templates,
 )
@@ -92,21 +92,6 @@ def create_adjudication_app(project_path: str | Path, adjudicator: str, auth: bo
         return tpl.TemplateResponse(request, "adjudicate.html", {
             "adjudicator": adjudicator, "project": state.project.path.name, "codebook": state.codebook})
 
-    async def login(request: Request) -> Response:
-        token = request.query_params.get("token")
-        if request.method == "POST":
-            check_origin(request, auth, write=True)
-            form = await request.form(max_files=0, max_fields=5)
-            token = str(form.get("token") or "")
-        if token is None:
-            return tpl.TemplateResponse(request, "login.html", {"error": None, "title": "adjudicate"})
-        if await run_in_threadpool(gate.lookup, token) != adjudicator:
-            return tpl.TemplateResponse(request, "login.html", {"error": "not the adjudicator's token",
-                                                                "title": "adjudicate"}, status_code=401)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
-        return response
-
     async def get_item(request: Request) -> Response:
         require(request)
         raw = request.query_params.get("index", "0")
@@ -132,7 +117,8 @@ def create_adjudication_app(project_path: str | Path, adjudicator: str, auth: bo
     app = Starlette(
         routes=[
             Route("/", index),
-            Route("/login", login, methods=["GET", "POST"]),
+            Route("/login", login_endpoint(gate, tpl, "adjudicate", COOKIE, allowed=lambda name: name == adjudicator,
+                                           refusal="not the adjudicator's token"), methods=["GET", "POST"]),
             Route("/api/item", get_item),
             Route("/api/resolve", post_resolve, methods=["POST"]),
             Route("/api/promote", post_promote, methods=["POST"]),

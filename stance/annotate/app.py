@@ -31,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from .. import store
 from ..store import Project
 from .filters import Fields, where_conditions
+from .login import login_endpoint
 from .progress import Progress
 from .queue import Queue, QueueOptions, build_queue, candidates, prediction_models, suggestions
 from .retrain import DEFAULT_EVERY, RefreshState, Retrainer
@@ -42,7 +43,6 @@ from .web import (
     STATIC_DIR,
     Authenticator,
     GuardMiddleware,
-    check_origin,
     read_json,
     templates,
 )
@@ -297,22 +297,6 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
             "project": state.project.path.name, "auth": auth,
         })
 
-    async def login(request: Request) -> Response:
-        token = request.query_params.get("token")
-        if request.method == "POST":
-            check_origin(request, auth, write=True)
-            form = await request.form(max_files=0, max_fields=5)
-            token = str(form.get("token") or "")
-        if token is None:
-            return tpl.TemplateResponse(request, "login.html", {"error": None, "title": "annotate"})
-        name = await run_in_threadpool(gate.lookup, token)
-        if name is None:
-            return tpl.TemplateResponse(request, "login.html", {"error": "unknown token", "title": "annotate"},
-                                        status_code=401)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
-        return response
-
     async def get_task(request: Request) -> Response:
         name = gate.require(request)
         qp = request.query_params
@@ -363,7 +347,7 @@ def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: Q
         lifespan=lifespan,
         routes=[
             Route("/", index),
-            Route("/login", login, methods=["GET", "POST"]),
+            Route("/login", login_endpoint(gate, tpl, "annotate", COOKIE), methods=["GET", "POST"]),
             Route("/api/task", get_task),
             Route("/api/annotations", post_annotation, methods=["POST"]),
             Route("/api/undo", post_undo, methods=["POST"]),

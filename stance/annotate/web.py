@@ -189,7 +189,10 @@ class Authenticator:
         return name
 
     def who(self, request: Request) -> str | None:
+        """The request's annotator, or None; without tokens, 403 unless the request is addressed to
+        loopback (a foreign Host header must not get the project's pages either)."""
         if not self.auth:
+            check_origin(request, auth=False, write=False)
             return self.default
         return self.lookup(token_of(request, self.cookie))
 

@@ -36,9 +36,11 @@ def _summary_table(report: AgreementReport) -> pd.DataFrame:
 
 def _render(report: AgreementReport, disagreeing: pd.DataFrame, fmt: str, limit: int) -> str:
     if fmt == "csv":
-        parts = ["# agreement per dimension", report.to_frame().to_csv(index=False),
-                 "# pairs of annotators", report.pairs_frame().to_csv(index=False),
-                 "# disagreements", _disagreement_rows(disagreeing).to_csv(index=False)]
+        from ..spreadsheet import safe_frame  # passages and notes may begin like a formula
+
+        parts = ["# agreement per dimension", safe_frame(report.to_frame()).to_csv(index=False),
+                 "# pairs of annotators", safe_frame(report.pairs_frame()).to_csv(index=False),
+                 "# disagreements", safe_frame(_disagreement_rows(disagreeing)).to_csv(index=False)]
         return "\n".join(parts)
     table = (lambda t: _markdown(t)) if fmt == "markdown" else (lambda t: t.to_string(index=False))
     heading = (lambda s: f"\n## {s}\n") if fmt == "markdown" else (lambda s: f"\n{s}\n{'-' * len(s)}")

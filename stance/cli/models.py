@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import click
 
-from .options import progress, project_option, quiet_option, target_col_option
+from .options import other_codebook_option, progress, project_option, quiet_option, target_col_option
 
 dimension_option = click.option(
     "--dimension", "-d", "dimensions", multiple=True,
@@ -97,9 +96,10 @@ def train_command(project_path, dimensions, features, include_examples, head, dr
 @click.option("--text-col", default="text", show_default=True, help="Text column of the --labels file.")
 @target_col_option
 @group_option
+@other_codebook_option
 @quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, learning_curve,
-                     as_json, model_path, labels_path, text_col, target_col, group_col, quiet):
+                     as_json, model_path, labels_path, text_col, target_col, group_col, allow_other_codebook, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
     Passages of one document (or, with --group-col, of one outlet, author...) never sit on both sides
@@ -116,7 +116,8 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     if labels_path:
         if group_col:
             raise click.UsageError("--group-col is for cross-validation; a --labels file is measured as it is")
-        _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col)
+        _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col,
+                       allow_other_codebook)
         return
     if model_path:
         raise click.UsageError("--model is for measuring a saved model on a --labels file")
@@ -150,7 +151,8 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
 @click.option("--terms", "n_terms", default=8, show_default=True, help="How many terms to show.")
 @click.option("--top", is_flag=True, help="Show the strongest n-grams of every value instead of one passage.")
 @click.option("--target", default=None, help="The passage's target, for a model trained with --target-col.")
-def explain_command(text, project_path, dimension, n_terms, top, target):
+@other_codebook_option
+def explain_command(text, project_path, dimension, n_terms, top, target, allow_other_codebook):
     """Why the model labels a passage as it does: the terms that pushed it toward its label.
 
     \b
@@ -160,8 +162,7 @@ def explain_command(text, project_path, dimension, n_terms, top, target):
     """
     from ..models import explain, load_latest, top_terms
 
-    logging.captureWarnings(True)
-    model = load_latest(project_path, dimension)
+    model = load_latest(project_path, dimension, allow_other_codebook=allow_other_codebook)
     if top:
         click.echo(top_terms(model, dimension, n=n_terms).to_string(index=False))
         return
@@ -199,21 +200,21 @@ def models_command(project_path):
     click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
-def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col) -> None:
+def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col,
+                   allow_other_codebook) -> None:
     """`evaluate --labels`: a saved model's figures on a labelled file, beside the majority baseline."""
+    from pathlib import Path
+
     from ..codebook import load_codebook
     from ..models import load_latest, load_model
+    from ..store import DB_NAME, Project
     from ..validation.labelled_file import evaluate_labelled_file
     from .validate import figure_lines
 
-    logging.captureWarnings(True)
-    from pathlib import Path
-
-    from ..store import DB_NAME, Project
-
     home = Path(project_path)
     codebook = Project.open(home).codebook if (home / DB_NAME).exists() else load_codebook()
-    model = load_model(model_path, codebook=codebook) if model_path else load_latest(project_path)
+    model = (load_model(model_path, codebook=codebook, allow_other_codebook=allow_other_codebook) if model_path
+             else load_latest(project_path, allow_other_codebook=allow_other_codebook))
     figures = evaluate_labelled_file(model, labels_path, text_col=text_col, codebook=codebook, n_boot=n_boot,
                                      target_col=target_col)
     click.echo(f"Measured on {labels_path} (95% intervals: bootstrap over its rows).\n")

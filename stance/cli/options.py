@@ -16,6 +16,11 @@ target_col_option = click.option(
     help="Column (passage metadata in a project) with the target of each passage's stance, e.g. a debate "
          "motion: for stance toward a stated target (docs/models.md).",
 )
+other_codebook_option = click.option(
+    "--allow-other-codebook", is_flag=True,
+    help="Use a model trained under another codebook than the project's (refused otherwise); dimensions "
+         "whose values the project's codebook lacks are still left out.",
+)
 
 
 def progress(quiet: bool) -> Callable[[str], None] | None:

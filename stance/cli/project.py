@@ -119,7 +119,9 @@ def status(project_path: str, by_label: bool, fmt: str) -> None:
     if by_label:
         table = project.label_counts()
         if fmt == "csv":
-            click.echo(table.to_csv(index=False), nl=False)
+            from ..spreadsheet import safe_frame
+
+            click.echo(safe_frame(table).to_csv(index=False), nl=False)
         elif fmt == "markdown":
             # our own writer, not DataFrame.to_markdown: the output (and the data card made from it)
             # must not change with whether the optional `tabulate` package happens to be installed

@@ -83,7 +83,9 @@ def _read_scores(path: str):
         if path.endswith(".jsonl"):
             return pd.read_json(path, lines=True)
         if path.endswith(".csv"):
-            return pd.read_csv(path)
+            from ..spreadsheet import restore_frame
+
+            return restore_frame(pd.read_csv(path))  # `stance score -o x.csv` quoted formula-like cells
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read the scores ({exc})") from None
     raise InputError(f"{path}: unknown scores format; use .parquet, .csv or .jsonl")

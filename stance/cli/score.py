@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
 from ..errors import InputError
 from ..passages import UNITS
-from .options import column_fields, column_options, target_col_option
+from .options import column_fields, column_options, other_codebook_option, target_col_option
 
 
 @click.command("score")
@@ -47,9 +46,10 @@ from .options import column_fields, column_options, target_col_option
               help="The codebook the --model was trained under, when scoring outside its project (value order, "
                    "and the index of --level document); default: the project's, else the packaged one.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@other_codebook_option
 def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, id_col, title_col, date_col, author_col,
           column_map, unit, level, with_text, terms, jobs, batch_size, engine, scheduler, workers, on_error, target_col,
-          codebook_path, quiet):
+          codebook_path, quiet, allow_other_codebook):
     """Score passages with the trained models: label and probability of every value, per dimension.
 
     INPUT is any number of files, folders, globs ('shards/*.parquet') or - for stdin (one text a line,
@@ -70,7 +70,6 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     from .. import score as lib
     from .project import parse_meta
 
-    logging.captureWarnings(True)
     if not inputs:
         if output:
             raise click.UsageError("-o is for scoring files; without INPUT the project's own passages are scored "
@@ -78,7 +77,8 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
         project = project_path or "."
         with _bar(quiet) as bar:
             result = lib.score_project(project, model=model_path, batch_size=batch_size, jobs=jobs,
-                                       progress=bar.update, target_column=target_col)
+                                       progress=bar.update, target_column=target_col,
+                                       allow_other_codebook=allow_other_codebook)
         click.echo(f"Stored predictions for {result['passages']} passages ({', '.join(result['dimensions'])}) "
                    f"in {project}.")
         _transfer(project)
@@ -91,7 +91,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     from ..store import Project
 
     project = Project.open(project_path) if project_path else None  # opened once, for plan and codebook
-    plan = lib.load_plan(project, model_path)
+    plan = lib.load_plan(project, model_path, allow_other_codebook=allow_other_codebook)
     if codebook_path and project is not None:
         raise click.UsageError("--codebook is for scoring with --model outside a project; a project has its own")
     codebook = project.codebook if project is not None else load_codebook(codebook_path)

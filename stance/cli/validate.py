@@ -50,7 +50,9 @@ def sample_command(project_path, size, by, seed, replace, output):
     click.echo(f"Drew {len(sample)} passages at random{split} into the validation sample of {project_path}.")
     if output:
         cols = ["passage_id", "text", *([by] if by else [])]
-        sample[cols].to_csv(output, index=False)
+        from ..spreadsheet import safe_frame  # import-labels restores the quoted cells
+
+        safe_frame(sample[cols]).to_csv(output, index=False)
         click.echo(f"Wrote {output}: label it by the codebook and import it with "
                    f"stance import-labels {output} -p {project_path} --format csv --validation")
     click.echo(f"Label them blind with: stance annotate -p {project_path} --annotator NAME --queue validation")

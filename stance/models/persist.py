@@ -69,10 +69,13 @@ def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
     return card
 
 
-def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceModel:
+def load_model(path: str | Path, codebook: Codebook | None = None,
+               allow_other_codebook: bool = False) -> StanceModel:
     """Load a model saved by `save_model`, refusing untrusted, modified or corrupted files.
 
-    With `codebook`, warn (CodebookVersionWarning) when the model was trained under another version.
+    With `codebook` (a project's), a model trained under another codebook (name, version, or
+    dimensions and values it lacks) is refused, unless `allow_other_codebook`: then it loads with a
+    CodebookVersionWarning for each difference.
     """
     sio = skops_io()
 
@@ -114,6 +117,11 @@ def load_model(path: str | Path, codebook: Codebook | None = None) -> StanceMode
     if after_load is not None:
         after_load()
     if codebook is not None:
+        mismatch = codebook_mismatch(model, codebook)
+        if mismatch and not allow_other_codebook:
+            raise ModelError(f"{path} was trained under {mismatch}. Retrain it on this project, or pass "
+                             "--allow-other-codebook to use it anyway (values the project's codebook lacks are "
+                             "never stored)")
         check_codebook(model, codebook, source=str(path))
     return model
 
@@ -155,13 +163,31 @@ def _toolkit_estimators(type_filter=None) -> list[tuple[str, type]]:
     return sorted(found.items())
 
 
+def codebook_mismatch(model: StanceModel, codebook: Codebook) -> str | None:
+    """How the codebook `model` was trained under differs from `codebook`, in words naming both, or None.
+
+    Another name or version counts (a rule change alters what a label means), and so do dimensions or
+    values that `codebook` lacks (an edited copy that kept its version)."""
+    name, version = getattr(model, "codebook_name_", None), getattr(model, "codebook_version_", None)
+    trained = f"codebook {name!r} version {version}" if name else f"codebook version {version}"
+    project = f"the project's codebook is {codebook.name!r} version {codebook.version}"
+    if (name is not None and str(name) != str(codebook.name)) or (
+            version is not None and str(version) != str(codebook.version)):
+        return f"{trained}; {project}"
+    lacking = [f"dimension {d!r}" for d in model.dimensions_ if d not in codebook.dimension_names]
+    lacking += [f"{d} value {v!r}" for d in model.dimensions_ if d in codebook.dimension_names
+                for v in model.classes_[d] if v not in codebook.dimension(d).value_names]
+    if lacking:
+        return f"{trained}, but {project} and lacks its {', '.join(lacking)}"
+    return None
+
+
 def check_codebook(model: StanceModel, codebook: Codebook, source: str = "model") -> None:
     """Warn when the model's codebook version differs from `codebook`'s, or its values left the codebook."""
     trained = getattr(model, "codebook_version_", None)
     if trained is not None and str(trained) != str(codebook.version):
-        warnings.warn(f"{source} was trained under codebook version {trained}; the project's codebook is "
-                      f"version {codebook.version}. Labels may have changed meaning: retrain when you can",
-                      CodebookVersionWarning, stacklevel=3)
+        warnings.warn(f"{source} was trained under {codebook_mismatch(model, codebook)}. Labels may have "
+                      "changed meaning: retrain when you can", CodebookVersionWarning, stacklevel=3)
     for d in model.dimensions_:
         if d not in codebook.dimension_names:
             warnings.warn(f"{source}: dimension {d!r} is not in codebook version {codebook.version}",

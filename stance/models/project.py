@@ -97,15 +97,15 @@ def list_models(project) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_latest(project, dimension: str | None = None) -> StanceModel:
+def load_latest(project, dimension: str | None = None, allow_other_codebook: bool = False) -> StanceModel:
     """The newest saved model (for `dimension`, or for the first codebook dimension that has one),
-    checked against the project's codebook version."""
+    refused when trained under another codebook than the project's unless `allow_other_codebook`."""
     project = _open(project)
     dims = [dimension] if dimension else project.codebook.dimension_names
     for d in dims:
         entry = project.latest_model(d)
         if entry is not None:
-            return load_model(entry["path"], codebook=project.codebook)
+            return load_model(entry["path"], codebook=project.codebook, allow_other_codebook=allow_other_codebook)
     raise ModelError(f"no trained model in {project.path}"
                      + (f" for dimension {dimension!r}" if dimension else "")
                      + f"; train one with: stance train --project {project.path}")

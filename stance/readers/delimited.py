@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import InputError
+from ..spreadsheet import restore_cell
 from .base import MAX_TEXT_BYTES, Span, text_lines, utf8_body
 
 
@@ -42,8 +43,8 @@ def rows(path: Path, span: Span | None = None) -> Iterator[tuple[str, dict[str, 
     for where, values in records:
         if len(values) != len(names):
             yield where, f"{len(values)} fields, but the header has {len(names)}"
-        else:
-            yield where, dict(zip(names, values, strict=True))
+        else:  # a cell the toolkit quoted against spreadsheet formulas reads back as written (spreadsheet.py)
+            yield where, dict(zip(names, map(restore_cell, values), strict=True))
 
 
 def csv_records(lines: str | Iterable[str], source: str, dialect_name: str = "excel"
@@ -55,7 +56,7 @@ def csv_records(lines: str | Iterable[str], source: str, dialect_name: str = "ex
     """
     reader = _reader(io.StringIO(lines, newline="") if isinstance(lines, str) else lines, dialect_name)
     try:
-        names = [h.strip() for h in next(reader)]
+        names = [restore_cell(h.strip()) for h in next(reader)]
     except StopIteration:
         raise InputError(f"{source}: file is empty") from None
     except csv.Error as exc:

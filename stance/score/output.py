@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..spreadsheet import safe_frame
 
 OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -62,9 +63,9 @@ class AtomicWriter:
             if self._text is None:
                 self._text = open(self.tmp, "w", encoding="utf-8", newline="")
                 if self.fmt == "csv":
-                    frame.iloc[:0].to_csv(self._text, index=False)
-            if self.fmt == "csv":
-                frame.to_csv(self._text, index=False, header=False)
+                    safe_frame(frame.iloc[:0]).to_csv(self._text, index=False)
+            if self.fmt == "csv":  # for spreadsheets: no cell runs as a formula (read back with restore_frame)
+                safe_frame(frame).to_csv(self._text, index=False, header=False)
             elif len(frame):
                 self._text.write(frame.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n"))
                 self._text.write("\n")

@@ -103,24 +103,29 @@ def make_plan(models, dimensions: list[str] | None = None, codebook: Codebook | 
 
 
 def load_plan(project: Project | str | Path | None = None, model: str | Path | None = None,
-              register: bool = False) -> ScoringPlan:
+              register: bool = False, allow_other_codebook: bool = False) -> ScoringPlan:
     """The models to score with: the file `model`, else the project's latest model for each dimension.
 
     Models from a project carry their registry ids (needed to store predictions); with `register`, a
-    `model` file used with a project is registered there if it is not already."""
+    `model` file used with a project is registered there if it is not already. A model trained under
+    another codebook than the project's is refused unless `allow_other_codebook`; even then, a dimension
+    whose values the project's codebook lacks is left out (with a warning), so that no prediction outside
+    the project's codebook is written."""
     from ..models.persist import load_model
 
     if isinstance(project, (str, Path)):
         project = Project.open(project)
     if model is not None:
-        m = load_model(model, codebook=project.codebook if project is not None else None)
-        plan = make_plan(m, codebook=project.codebook if project is not None else load_codebook())
+        m = load_model(model, codebook=project.codebook if project is not None else None,
+                       allow_other_codebook=allow_other_codebook)
+        dims = _fitting(m, m.dimensions_, project.codebook) if project is not None else None
+        plan = make_plan(m, dimensions=dims, codebook=project.codebook if project is not None else load_codebook())
         if project is not None:
             known = project.list_models()
             target = Path(model).resolve()
             # a boolean Series, not a list: an empty list would select no columns of an empty registry
             same = known[known["path"].map(lambda p: Path(p).resolve() == target).astype(bool)]
-            for d in m.dimensions_:
+            for d in plan.dimensions:
                 ids = same.loc[same["dimension"] == d, "id"]
                 if len(ids):
                     plan.model_ids[d] = int(ids.iloc[-1])
@@ -138,14 +143,34 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
         if entry is None:
             continue
         if entry["path"] not in loaded:
-            loaded[entry["path"]] = load_model(entry["path"], codebook=project.codebook)
-        if d in loaded[entry["path"]].dimensions_:
+            loaded[entry["path"]] = load_model(entry["path"], codebook=project.codebook,
+                                               allow_other_codebook=allow_other_codebook)
+        if d in loaded[entry["path"]].dimensions_ and _fitting(loaded[entry["path"]], [d], project.codebook):
             by_dim[d], ids[d] = loaded[entry["path"]], int(entry["id"])
     if not by_dim:
         raise ModelError(f"no trained model in {project.path}; train one with: stance train --project {project.path}")
     plan = make_plan(by_dim, codebook=project.codebook)
     plan.model_ids = ids
     return plan
+
+
+def _fitting(model: StanceModel, dimensions: list[str], codebook: Codebook) -> list[str]:
+    """The `dimensions` of `model` whose every value is in `codebook`; a warning names each one left out."""
+    import warnings
+
+    from ..models.persist import CodebookVersionWarning
+
+    kept = []
+    for d in dimensions:
+        known = codebook.dimension(d).value_names if d in codebook.dimension_names else []
+        outside = [str(v) for v in model.classes_[d] if v not in known]
+        if outside:
+            warnings.warn(f"{d} is not scored: the project's codebook lacks the model's "
+                          f"{'dimension' if not known else 'value(s) ' + ', '.join(outside)}",
+                          CodebookVersionWarning, stacklevel=3)
+        else:
+            kept.append(d)
+    return kept
 
 
 # -- prediction ---------------------------------------------------------------------------------------

@@ -18,18 +18,20 @@ from .plan import load_plan, pooled, with_target_column
 
 def score_project(project: Project | str | Path, model: str | Path | None = None, batch_size: int = 2000,
                   jobs: int = 1, progress: Callable[[int], None] | None = None,
-                  target_column: str | None = None) -> dict:
+                  target_column: str | None = None, allow_other_codebook: bool = False) -> dict:
     """Score every passage of the project and store the predictions (one transaction).
 
     Uses the project's latest model for each dimension, or the model file `model` (registered in the
     project if it is not yet). Re-scoring with the same model replaces its earlier predictions; those of
     other models are kept as history. `target_column` names the passage metadata with each passage's
-    target (`stance ingest --target-col`), for models trained with targets.
+    target (`stance ingest --target-col`), for models trained with targets. A model trained under another
+    codebook is refused unless `allow_other_codebook` (see `load_plan`).
     Returns {"passages", "dimensions", "model_ids"}.
     """
     if isinstance(project, (str, Path)):
         project = Project.open(project)
-    plan = with_target_column(load_plan(project, model, register=True), target_column)
+    plan = with_target_column(load_plan(project, model, register=True, allow_other_codebook=allow_other_codebook),
+                              target_column)
     passages = project.passages_frame(include_examples=True)
     if target_column is not None:
         passages = with_custom_meta(passages)

@@ -13,6 +13,7 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..errors import InputError
 from ..models.targets import check_target_column, target_values
+from ..spreadsheet import restore_frame
 from .figures import TargetFigures, multi_target_figures, target_figures
 
 
@@ -28,7 +29,8 @@ def read_labelled(path: str | Path, text_col: str = "text") -> pd.DataFrame:
         elif suffix in (".jsonl", ".json"):
             frame = pd.read_json(path, lines=True, dtype=False)
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if suffix == ".tsv" else ",")
+            frame = restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False,
+                                              sep="\t" if suffix == ".tsv" else ","))  # see spreadsheet.py
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"{path}: cannot be read as a {suffix.lstrip('.') or 'csv'} table: {exc}") from None
     if text_col not in frame.columns:

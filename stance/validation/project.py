@@ -198,7 +198,10 @@ def sample_passage_ids(project) -> set[str]:
 def project_transfer(project, scores: pd.DataFrame):
     """Transfer checks of the models whose predictions `scores` holds (`stance.validation.TransferChecks`),
     one per model file, merged; None when no model file can be read."""
-    from ..models import load_model
+    import warnings
+
+    from ..models import CodebookVersionWarning, load_model
+    from ..models.persist import codebook_mismatch
     from ..store import predictions as store
     from .transfer import merge_checks, transfer_checks
 
@@ -212,11 +215,17 @@ def project_transfer(project, scores: pd.DataFrame):
             by_path.setdefault(paths[model_id], []).append(dim)
     checks = []
     for path, dims in by_path.items():
-        try:
-            model = load_model(path, codebook=project.codebook)
+        try:  # its predictions are stored, so it was allowed; a codebook difference becomes a note instead
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CodebookVersionWarning)
+                model = load_model(path, codebook=project.codebook, allow_other_codebook=True)
         except Exception:  # a moved or unreadable model file: no transfer checks rather than no report
             continue
         checks.append(transfer_checks(model, scores, dims))
+        mismatch = codebook_mismatch(model, project.codebook)
+        if mismatch:
+            checks[-1].warnings.append(f"the predictions of {', '.join(dims)} come from a model trained under "
+                                       f"{mismatch}")
     return merge_checks(checks)
 
 
