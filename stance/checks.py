@@ -15,6 +15,7 @@ from typing import Any
 from .errors import InputError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 20  # no label file or request needs more; the parsers recurse, so a deep body must not reach them
 
 
@@ -44,12 +45,17 @@ def loads(text: str | bytes, where: str, max_depth: int = MAX_DEPTH) -> Any:
 
 
 def check_depth(data: Any, where: str, max_depth: int = MAX_DEPTH) -> None:
-    """Refuse a parsed JSON value nested deeper than `max_depth` (walked without recursion)."""
+    """Refuse a parsed JSON value nested deeper than `max_depth` (walked without recursion), or holding
+    text that is not valid Unicode (a lone surrogate such as "\\ud800", which JSON allows as an escape
+    but SQLite and UTF-8 files cannot store)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            check_text(value, where)
+            continue
         if isinstance(value, dict):
-            children = value.values()
+            children = [*value.keys(), *value.values()]
         elif isinstance(value, list):
             children = value
         else:
@@ -57,3 +63,13 @@ def check_depth(data: Any, where: str, max_depth: int = MAX_DEPTH) -> None:
         if depth > max_depth:
             raise InputError(f"{where}: JSON nested more than {max_depth} levels deep")
         stack.extend((child, depth + 1) for child in children)
+
+
+def check_text(text: str, where: str) -> str:
+    """`text`, or an `InputError` when it holds a lone surrogate (not valid Unicode, cannot be stored)."""
+    found = _SURROGATE.search(text)
+    if found:
+        at = found.start()
+        raise InputError(f"{where}: text holds an unpaired surrogate ({text[at]!r} at character {at + 1}), "
+                         "which is not valid Unicode")
+    return text

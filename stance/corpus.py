@@ -119,7 +119,7 @@ def load_into(project: Any, path: Path | None = None) -> tuple[int, int]:
     both as the annotator's annotation and as gold (method 'corpus'). Returns (documents, gold passages)."""
     corpus = load_corpus(path, project.codebook.dimension_names)
     with project.transaction() as conn:
-        added, _, _ = project.add_documents(corpus.documents, conn)
+        added = project.add_documents(corpus.documents, conn)[0]
         existing = gold_passages(conn)
         count = 0
         for g in corpus.gold:

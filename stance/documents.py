@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import checks
 from .errors import InputError
 from .passages import Passage, split_passages
 from .readers import MAX_TEXT_BYTES, Record, Span, reader_for, source_of
@@ -117,18 +119,42 @@ def build_document(record: Record, options: InputOptions) -> Document:
     text = record.text
     if text is None or (isinstance(text, float) and text != text) or str(text).strip() == "":
         raise EmptyText(f"{record.where}: empty text in column {options.table.text_col!r}")
-    text = normalise_newlines(str(text))
+    if not isinstance(text, str):  # an object, a list or bytes would be stored as its Python repr
+        raise InputError(f"{record.where}: text in column {options.table.text_col!r} must be a string, got "
+                         f"{_kind(text)}")
+    text = normalise_newlines(checks.check_text(text, record.where))
     limit = options.max_text_bytes
     if limit is not None and len(text) > limit // 4 and len(text.encode("utf-8")) > limit:
-        raise InputError(
-            f"{record.where}: text in column {options.table.text_col!r} is {len(text.encode('utf-8')):,} bytes, "
-            f"over the {limit:,}-byte limit; split the document or use --skip-bad to leave it out")
+        what = f"text in column {options.table.text_col!r}" if record.where != record.source else "document"
+        raise InputError(  # a table row's `where` ("f: line 3") differs from its source ("f:3"); a file's does not
+            f"{record.where}: {what} is {len(text.encode('utf-8')):,} bytes, over the {limit:,}-byte limit; "
+            "split the document or use --skip-bad to leave it out")
     meta = dict(record.meta)
     external = meta.pop("external_id", None)
-    meta.update(options.meta)
+    meta = {k: _meta_value(v, k, record.where) for k, v in meta.items()}
+    if isinstance(external, (dict, list, bytes, bytearray)):
+        raise InputError(f"{record.where}: the id in column {options.table.id_col!r} must be text or a number, got "
+                         f"{_kind(external)}")
+    meta.update({k: _meta_value(v, k, "--meta") for k, v in options.meta.items()})
     if external is not None:
-        meta["external_id"] = external
-    return make_document(text, record.source, meta, options.unit, target=_target(record, meta, options))
+        meta["external_id"] = checks.check_text(external, record.where) if isinstance(external, str) else external
+    # a file name that is not UTF-8 reaches Python with surrogate escapes; stored, it is shown with U+FFFD
+    source = record.source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return make_document(text, source, meta, options.unit, target=_target(record, meta, options))
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", bytes: "binary data", bool: "true/false"}.get(
+        type(value), type(value).__name__)
+
+
+def _meta_value(value: Any, key: str, where: str) -> Any:
+    """A metadata value as stored: objects and lists as JSON text (not a Python repr); binary refused."""
+    if isinstance(value, (bytes, bytearray)):
+        raise InputError(f"{where}: column {key!r} holds binary data, not text")
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return checks.check_text(value, f"{where}: column {key!r}") if isinstance(value, str) else value
 
 
 def _target(record: Record, meta: dict[str, Any], options: InputOptions) -> str | None:

@@ -32,7 +32,8 @@ class IngestResult:
 
     documents: int = 0
     passages: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # already in the project
+    repeated: int = 0  # repeating an earlier document of the same file (the first copy is kept)
     files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     left_out: list[tuple[str, str]] = field(default_factory=list)  # README, licence, data card in a folder
@@ -104,6 +105,7 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
                 result.documents += added[0]
                 result.passages += added[1]
                 result.duplicates += added[2]
+                result.repeated += added[3]
                 result.files += 1
             except InputError as exc:
                 if not skip_bad:
@@ -111,7 +113,7 @@ def ingest(project: Any, paths: Iterable[str | Path], meta: dict[str, Any] | Non
                 note_skip(str(path), str(exc).removeprefix(f"{path}: "))
             if progress:
                 progress(path)
-        if not result.documents and not result.duplicates and not result.skipped:
+        if not result.documents and not result.duplicates and not result.repeated and not result.skipped:
             left = f" (left out: {', '.join(w for w, _ in result.left_out)})" if result.left_out else ""
             raise InputError("no supported files found in: " + ", ".join(str(p) for p in paths) + left)
     return result

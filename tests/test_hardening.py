@@ -4,11 +4,15 @@ project's codebook is ever stored."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
+import shutil
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -18,6 +22,7 @@ from test_score import scoring_env
 from stance.cli import main
 from stance.cli.report import _read_scores
 from stance.codebook import default_codebook_path
+from stance.models.card import card_paths
 from stance.store import Project
 
 
@@ -101,6 +106,11 @@ def test_a_new_codebook_version_is_refused_then_allowed_with_a_one_line_warning(
     (warning,) = [line for line in allowed.stderr.splitlines() if "retrain when you can" in line]
     assert warning.startswith("warning: ") and "version 9.9" in warning
     assert set(stored_values(project)) == set(env.model.dimensions_)  # every value fits: all stored
+    report = CliRunner().invoke(main, ["report", "--project", str(project.path), "--n-boot", "20", "-q",
+                                       "-o", str(tmp_path / "report")])
+    assert report.exit_code == 0, report.output
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "come from a model trained under codebook" in html and "version 9.9" in html  # the report says so
 
     again = CliRunner().invoke(main, ["score", "--project", str(project.path), "-q"])  # the registered model
     assert again.exit_code == 1 and "--allow-other-codebook" in again.output
@@ -153,3 +163,71 @@ def test_agree_csv_quotes_formulas(tmp_path):
     assert agree.exit_code == 0, agree.output
     disagreements = pd.read_csv(io.StringIO(agree.stdout.split("# disagreements\n")[1]), dtype=str)
     assert sorted(disagreements["text"]) == sorted("'" + f for f in FORMULAS)
+
+
+# -- model files check themselves, card or no card ---------------------------------------------------------
+
+def negate_largest_array(path: Path, keep_comment: bool = True) -> None:
+    """Rewrite the model zip with its largest array negated (the careless edit of issue 16), keeping the
+    archive's comment (where the checksum lives) unless told not to."""
+    with zipfile.ZipFile(path) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+        comment = archive.comment
+    name = max((n for n in members if n.endswith(".npy")), key=lambda n: len(members[n]))
+    array = np.load(io.BytesIO(members[name]), allow_pickle=False)
+    buffer = io.BytesIO()
+    np.save(buffer, -array)
+    members[name] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, data in members.items():
+            archive.writestr(n, data)
+        archive.comment = comment if keep_comment else b""
+
+
+def score_with(model: Path, tmp_path: Path):
+    src = tmp_path / "in.csv"
+    src.write_text("text\nWithdraw the troops from Syria now.\n", encoding="utf-8")
+    return CliRunner().invoke(main, ["score", str(src), "--model", str(model), "-o", str(tmp_path / "out.csv"), "-q"])
+
+
+def test_a_tampered_model_is_refused_even_without_its_card(env, tmp_path):
+    model = tmp_path / "m.skops"
+    shutil.copy(env.path, model)
+    assert score_with(model, tmp_path).exit_code == 0  # no card beside it: its own checksum vouches for it
+    (tmp_path / "out.csv").unlink()
+    negate_largest_array(model)
+    result = score_with(model, tmp_path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "modified after it was saved" in line and "checksum inside it" in line
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_model_with_neither_checksum_nor_card_is_refused(env, tmp_path):
+    model = tmp_path / "old.skops"
+    shutil.copy(env.path, model)
+    with zipfile.ZipFile(model, "a") as archive:  # as a file saved before models carried a checksum
+        archive.comment = b""
+    result = score_with(model, tmp_path)
+    assert result.exit_code == 1
+    assert "carries no checksum" in result.stderr and "old.card.json" in result.stderr
+    card = json.loads(card_paths(env.path)[0].read_text(encoding="utf-8"))  # the card such a version wrote
+    card["sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+    card_paths(model)[0].write_text(json.dumps(card), encoding="utf-8")
+    assert score_with(model, tmp_path).exit_code == 0  # checked against its card, and used
+    negate_largest_array(model, keep_comment=False)
+    refused = score_with(model, tmp_path)
+    assert refused.exit_code == 1 and "no longer matches old.card.json" in refused.stderr
+
+
+def test_scoring_a_scored_file_again_is_a_one_line_error(env, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("text,outlet\nWithdraw the troops from Syria now.,A\n", encoding="utf-8")
+    first = tmp_path / "scores.csv"
+    assert CliRunner().invoke(main, ["score", str(src), "--model", str(env.path), "-o", str(first), "--with-text",
+                                     "-q"]).exit_code == 0
+    again = CliRunner().invoke(main, ["score", str(first), "--model", str(env.path), "-o", str(tmp_path / "b.csv"),
+                                      "-q"])
+    assert again.exit_code == 1 and isinstance(again.exception, SystemExit)  # not a traceback
+    (line,) = again.stderr.strip().splitlines()
+    assert "already has columns named like the scores" in line and "--meta-cols" in line

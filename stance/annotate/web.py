@@ -8,6 +8,7 @@ JSON; a browser post from another origin is refused.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 MAX_BODY = 64 * 1024
 MAX_NOTE = 4000
+TOKEN_RECHECK_SECONDS = 5.0  # how long a revoked token may keep working in a running server
 SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
@@ -169,23 +171,28 @@ def token_of(request: Request, cookie: str) -> str | None:
 
 
 class Authenticator:
-    """Maps a request to its annotator; caches token lookups (tokens change only at start-up)."""
+    """Maps a request to its annotator. Token lookups are cached for `TOKEN_RECHECK_SECONDS`, so that a
+    token replaced while the server runs (`stance annotate --new-token` in another terminal) stops
+    working within that time, without a database query on every request."""
 
     def __init__(self, project: Project, auth: bool, default: str | None, cookie: str) -> None:
         self.project = project
         self.auth = auth
         self.default = default
         self.cookie = cookie
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, float]] = {}
 
     def lookup(self, token: str | None) -> str | None:
         if token is None:
             return None
-        name = self._cache.get(token)
+        cached = self._cache.get(token)
+        if cached is not None and time.monotonic() - cached[1] < TOKEN_RECHECK_SECONDS:
+            return cached[0]
+        name = annotator_for_token(self.project, token)
         if name is None:
-            name = annotator_for_token(self.project, token)
-            if name is not None:
-                self._cache[token] = name
+            self._cache.pop(token, None)
+        else:
+            self._cache[token] = (name, time.monotonic())
         return name
 
     def who(self, request: Request) -> str | None:

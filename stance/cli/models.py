@@ -190,14 +190,18 @@ def models_command(project_path):
       stance models --project myproject
     """
     from ..models import list_models
+    from ..models.project import unregistered_models
 
     frame = list_models(project_path)
     if frame.empty:
         click.echo(f"No models yet. Train one with: stance train --project {project_path}")
-        return
-    cols = [c for c in ("id", "dimension", "created", "codebook_version", "accuracy", "majority_accuracy",
-                        "macro_f1", "macro_f1_interval", "path") if c in frame.columns]
-    click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    else:
+        cols = [c for c in ("id", "dimension", "created", "codebook_version", "accuracy", "majority_accuracy",
+                            "macro_f1", "macro_f1_interval", "path") if c in frame.columns]
+        click.echo(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for path in unregistered_models(project_path):
+        click.echo(f"note: {path} is not registered (a train interrupted before it finished?); it is never "
+                   "used unless given with --model; delete it if unwanted", err=True)
 
 
 def _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col,

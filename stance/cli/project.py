@@ -96,7 +96,9 @@ def ingest_command(paths: tuple[str, ...], project_path: str, meta: tuple[str, .
         result = ingest(project, files, parse_meta(meta), unit=unit, table=table, split_docs=split_docs,
                         skip_bad=skip_bad, progress=lambda _path: bar.update(1))
     click.echo(f"Imported {result.documents} documents ({result.passages} passages) from {result.files} files"
-               + (f"; {result.duplicates} already in the project" if result.duplicates else "") + ".")
+               + (f"; {result.duplicates} already in the project" if result.duplicates else "")
+               + (f"; {result.repeated} repeating an earlier row of the same file (same id; the first kept)"
+                  if result.repeated else "") + ".")
     for where, why in result.skipped:
         click.echo(f"skipped {where}: {why}", err=True)
 

@@ -4,7 +4,8 @@
 of the modules the toolkit's models are built from (`SKLEARN_MODULES`) and this package's own model
 classes (`TRUSTED_TYPES`), and refuses a file that holds any other type. A model card
 (JSON + Markdown) is written beside every model file; it records the file's SHA-256, and a file
-whose hash no longer matches its card is refused as modified.
+whose hash no longer matches its card is refused as modified. The file also carries its own checksum
+(`integrity`), so a file whose card is missing is still checked; one with neither is refused.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import os
 import sys
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 from ..codebook import Codebook
 from ..errors import ModelError
 from .card import build_card, card_paths, render_markdown
 from .heads import trusted_types
+from .integrity import check_seal, seal
 from .model import StanceModel
 
 FORMAT = "policy-stance-model"
@@ -57,6 +60,7 @@ def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
     os.close(fd)
     try:
         sio.dump(payload, tmp)
+        seal(tmp)  # the file's own checksum, for when its card is not beside it
         digest = _sha256(tmp)
         os.replace(tmp, path)
     finally:
@@ -91,6 +95,15 @@ def load_model(path: str | Path, codebook: Codebook | None = None,
         if expected and expected != _sha256(path):
             raise ModelError(f"{path}: the file was modified after it was saved (its SHA-256 no longer "
                              f"matches {jpath.name}); refusing to load it")
+    try:
+        sealed = check_seal(path)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ModelError(f"{path}: not a readable model file (corrupted or not saved by policy-stance): "
+                         f"{type(exc).__name__}: {exc}") from None
+    if not sealed and not jpath.is_file():
+        raise ModelError(f"{path}: cannot check this file: it carries no checksum (saved by an earlier "
+                         f"policy-stance) and its card {jpath.name} is not beside it; put the card back or "
+                         "retrain the model")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from .evaluate import SCALAR_METRICS, EvaluationResult, evaluate
 from .model import StanceModel
 from .persist import load_model, save_model
 from .train import train
+
+STALE_SECONDS = 3600.0
 
 
 def _open(project):
@@ -50,6 +54,7 @@ def train_project(
     Returns (model, evaluation or None, path of the saved model file).
     """
     project = _open(project)
+    remove_stale_temporaries(Path(project.models_dir))
     params = {"head_type": head, "head_params": head_params}
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
                   drop_rare=drop_rare, progress=progress, include_validation=include_validation,
@@ -68,6 +73,27 @@ def train_project(
         project.add_model(entry["dimension"], path, str(model.codebook_version_), metrics=metrics,
                           card={k: v for k, v in card.items() if k != "dimensions"} | {"dimension": entry})
     return model, evaluation, path
+
+
+def remove_stale_temporaries(models_dir: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Delete the half-written temporary files (".tmp-*") an interrupted save left in `models_dir`, when
+    older than `older_than` seconds (a save running now in another process keeps its file fresh)."""
+    removed = []
+    for tmp in models_dir.glob(".tmp-*") if models_dir.is_dir() else []:
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def unregistered_models(project) -> list[Path]:
+    """Model files in the project's models folder that are not registered: a train interrupted between
+    saving and registering, or a file copied there by hand. Never used unless given with --model."""
+    project = _open(project)
+    known = {Path(p).resolve() for p in project.list_models()["path"]}
+    folder = Path(project.models_dir)
+    return sorted(p for p in folder.glob("*.skops") if p.resolve() not in known) if folder.is_dir() else []
 
 
 def evaluate_project(project, dimensions: list[str] | None = None, **kwargs) -> EvaluationResult:

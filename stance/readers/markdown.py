@@ -21,8 +21,11 @@ def records(path: Path, split_docs: bool = False) -> list[Record]:
     if match:
         try:
             front = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: front matter is not valid YAML: {exc}") from None
+        except yaml.YAMLError as exc:  # PyYAML's own message spans several lines: name the line and the problem
+            mark = getattr(exc, "problem_mark", None)
+            line = f"line {mark.line + 2}: " if mark is not None else ""  # +2: the "---" line, and 0-based
+            problem = " ".join(str(getattr(exc, "problem", None) or "cannot be parsed").split())
+            raise InputError(f"{path}: {line}front matter is not valid YAML ({problem})") from None
         if isinstance(front, dict):
             meta.update((str(k), v) for k, v in front.items())
         text = text[match.end():]

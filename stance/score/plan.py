@@ -211,6 +211,10 @@ def _top_terms(model: StanceModel, dim: str, X, labels, n: int) -> np.ndarray:
 
 def assemble(passages: pd.DataFrame, predictions: Mapping[str, Any], with_text: bool) -> pd.DataFrame:
     head = passages.drop(columns=["text"]) if not with_text and "text" in passages else passages
+    clash = [c for c in predictions if c in head.columns]
+    if clash:  # e.g. a file that `stance score` wrote, scored again with all its columns as metadata
+        raise InputError(f"the input already has columns named like the scores ({', '.join(clash[:4])}"
+                         f"{', ...' if len(clash) > 4 else ''}); choose the metadata to keep with --meta-cols")
     preds = pd.DataFrame(dict(predictions), index=passages.index)
     return pd.concat([head, preds], axis=1).reset_index(drop=True)
 

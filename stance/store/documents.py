@@ -17,11 +17,13 @@ STANDARD_COLUMNS = ("title", "author", "outlet", "date", "url")  # document meta
 DOCUMENT_ORDER = "d.imported_at, d.rowid, p.seq"
 
 
-def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, int, int]:
+def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, int, int, int]:
     """Insert documents (`stance.ingest.Document`) and their passages; skip documents already present
-    (same id: a re-import keeps the first copy). Returns (documents added, passages added, duplicates)."""
+    (same id: a re-import keeps the first copy). Returns (documents added, passages added, documents
+    already in the project, documents repeating an earlier one of these `docs`)."""
     stamp = now()
-    added_docs = added_passages = duplicates = 0
+    added_docs = added_passages = duplicates = repeated = 0
+    last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM documents").fetchone()[0]
     for doc in docs:
         meta = doc.meta
         inserted = conn.execute(
@@ -34,7 +36,10 @@ def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, i
             ),
         )
         if inserted.rowcount == 0:
-            duplicates += 1
+            if _added_since(conn, doc.id, last_rowid):
+                repeated += 1
+            else:
+                duplicates += 1
             continue
         conn.executemany(
             "INSERT INTO passages (id, doc_id, seq, start, end, text, unit, is_boilerplate)"
@@ -43,7 +48,15 @@ def add_documents(conn: sqlite3.Connection, docs: Iterable[Any]) -> tuple[int, i
         )
         added_docs += 1
         added_passages += len(doc.passages)
-    return added_docs, added_passages, duplicates
+    return added_docs, added_passages, duplicates, repeated
+
+
+def _added_since(conn: sqlite3.Connection, doc_id: str, last_rowid: int) -> bool:
+    """Whether the stored document `doc_id` was inserted after row `last_rowid`, i.e. earlier in this call
+    (a repeated row of the same input, e.g. an --id-col value used twice), not by an earlier import.
+    Asked only for duplicates, which are rare."""
+    row = conn.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    return row is not None and row[0] > last_rowid
 
 
 def passage_units(conn: sqlite3.Connection) -> set[str]:

@@ -134,11 +134,12 @@ class Project:
 
     # -- documents and passages ------------------------------------------------------------------
 
-    def add_documents(self, docs: Iterable[Any], conn: sqlite3.Connection | None = None) -> tuple[int, int, int]:
+    def add_documents(self, docs: Iterable[Any],
+                      conn: sqlite3.Connection | None = None) -> tuple[int, int, int, int]:
         """Insert documents and their passages; skip documents already present (same id).
 
-        `docs` are `stance.ingest.Document` objects with `.passages`. Returns
-        (documents added, passages added, duplicate documents skipped). Call inside
+        `docs` are `stance.ingest.Document` objects with `.passages`. Returns (documents added, passages
+        added, documents already in the project, documents repeating one of the same file). Call inside
         `transaction()` to make a whole import atomic; without `conn` it opens its own.
         """
         if conn is None:
