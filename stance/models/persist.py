@@ -100,10 +100,6 @@ def load_model(path: str | Path, codebook: Codebook | None = None,
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ModelError(f"{path}: not a readable model file (corrupted or not saved by policy-stance): "
                          f"{type(exc).__name__}: {exc}") from None
-    if not sealed and not jpath.is_file():
-        raise ModelError(f"{path}: cannot check this file: it carries no checksum (saved by an earlier "
-                         f"policy-stance) and its card {jpath.name} is not beside it; put the card back or "
-                         "retrain the model")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
@@ -114,6 +110,10 @@ def load_model(path: str | Path, codebook: Codebook | None = None,
         raise ModelError(f"{path}: refusing to load: the file contains types that policy-stance does not "
                          f"trust: {', '.join(unknown)}. Only load models from sources you trust; this file "
                          "was not written by policy-stance's save_model or was tampered with")
+    if not sealed and not jpath.is_file():
+        raise ModelError(f"{path}: cannot check this file: it carries no checksum (saved by an earlier "
+                         f"policy-stance) and its card {jpath.name} is not beside it; put the card back or "
+                         "retrain the model")
     try:
         payload = sio.load(path, trusted=[t for t in TRUSTED_TYPES if t in set(untrusted)])
     except Exception as exc:
