@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from stance.analysis import prevalence
-from stance.analysis.bootstrap import percentile_interval, ratio_replicates, resample_counts
+from stance.bootstrap import percentile_interval, ratio_replicates, resample_counts
 from stance.codebook import load_codebook
 
 CODEBOOK = load_codebook()

@@ -10,7 +10,7 @@ Every function takes the passage-level scores frame (see `stance.analysis.frame`
 tidy DataFrame with passage and document counts beside every figure.
 """
 
-from .bootstrap import LEVEL
+from ..bootstrap import LEVEL
 from .correction import ClassifierErrors, adjust, clip_to_simplex
 from .frame import dimension_values, label_matrix, period, prob_matrix
 from .quality import ModelFile, annotation_quality, classifier_errors, learning_curves, model_quality

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..bootstrap import resample_counts
 from ..errors import InputError
-from .bootstrap import resample_counts
 
 
 @dataclass

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..bootstrap import LEVEL, doc_sums, percentile_interval, ratio_replicates
 from ..codebook import IndexDefinition
 from ..errors import InputError
-from .bootstrap import LEVEL, doc_sums, percentile_interval, ratio_replicates
 from .correction import ClassifierErrors, adjust
 from .frame import (
     analysable,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analysis.bootstrap import resample_counts
+from ..bootstrap import resample_counts
 
 CONFIDENCE = 0.95
 
