@@ -99,3 +99,14 @@ def test_train_skips_dimensions_without_labels_and_says_so(tmp_path):
     assert "Saved" in result.output
     asked = CliRunner().invoke(main, ["train", "--project", str(path), "--dimension", "frame", "-q"])
     assert asked.exit_code == 1 and "frame" in asked.output
+
+
+def test_evaluate_takes_the_head_and_names_it(project, tmp_path):
+    bad = CliRunner().invoke(main, ["evaluate", "--project", project, "--dimension", "voice", "--head", "bert"])
+    assert bad.exit_code != 0 and "unknown head 'bert'" in bad.output and "tfidf" in bad.output
+    assert "Traceback" not in bad.output
+    out = tmp_path / "figures.json"
+    result = run("evaluate", "--project", project, "--dimension", "voice", "--head", "tfidf", "--folds", "3",
+                 "--n-boot", "50", "--json", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["settings"]["head"] == "tfidf"

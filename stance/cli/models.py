@@ -82,6 +82,7 @@ def train_command(project_path, dimensions, features, include_examples, head, dr
 @dimension_option
 @features_option
 @examples_option
+@head_option
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds (grouped by document).")
 @click.option("--n-boot", default=1000, show_default=True, help="Bootstrap replicates for the intervals.")
 @click.option("--learning-curve/--no-learning-curve", default=False, show_default=True,
@@ -98,7 +99,7 @@ def train_command(project_path, dimensions, features, include_examples, head, dr
 @group_option
 @other_codebook_option
 @quiet_option
-def evaluate_command(project_path, dimensions, features, include_examples, folds, n_boot, learning_curve,
+def evaluate_command(project_path, dimensions, features, include_examples, head, folds, n_boot, learning_curve,
                      as_json, model_path, labels_path, text_col, target_col, group_col, allow_other_codebook, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
@@ -110,6 +111,7 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
       stance evaluate --project myproject --dimension posture
       stance evaluate --project myproject --dimension posture --learning-curve
       stance evaluate --project myproject --group-col outlet
+      stance evaluate --project myproject --dimension posture --head embed
       stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
       stance evaluate --project debates --target-col motion
     """
@@ -126,7 +128,8 @@ def evaluate_command(project_path, dimensions, features, include_examples, folds
     result = evaluate_project(project_path, dimensions=list(dimensions) or None, features=features,
                               include_examples=include_examples, n_splits=folds, n_boot=n_boot,
                               learning_curve=learning_curve, progress=progress(quiet),
-                              target_column=target_col, group_column=group_col)
+                              target_column=target_col, group_column=group_col, head_type=head,
+                              head_params={"progress": not quiet})
     click.echo(result.summary())
     for d in result.dimensions.values():
         if d.confusion is not None:
