@@ -75,6 +75,8 @@ def test_stages_write_a_self_contained_report_with_charts_and_csvs(built):
             assert (result.out_dir / "tables" / f"{sec.chart}.csv").exists()
     keys = {s.key for s in summary.sections}
     assert {"index", "index_trend", "shares_posture", "composition", "terms_outlet", "terms_posture"} <= keys
+    # the composition is the model's own figure, and the report says it has not been checked
+    assert "not been checked on this corpus" in next(s.text for s in summary.sections if s.key == "composition")
     # self-contained: images inline, no external resource to fetch
     assert html.count("data:image/png;base64,") == len(figures)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)

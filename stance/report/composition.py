@@ -22,5 +22,7 @@ def composition(ctx: Context) -> list[Section]:
     else:
         heading = f"{dim.capitalize()} composition per {by}"
         text, title = f"Share of each {dim} among the passages of each group.", f"{dim} per {by}"
+    text += (" These are the model's own shares: unlike the shares and the index above, they are not corrected"
+             " for its errors nor estimated from a validation sample, so they have not been checked on this corpus.")
     return [Section("composition", heading, text=text, chart="composition", kind="composition",
                     options={"split": split, "title": title, "min_passages": ctx.min_passages})]
