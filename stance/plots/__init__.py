@@ -9,12 +9,15 @@ under the minimum passage count are drawn in grey with a note. Empty or one-grou
 message on the figure instead of failing.
 
 Colours: the Okabe-Ito palette (Okabe & Ito 2008), distinguishable with the common colour-vision
-deficiencies. Sizes are set for a report page (about 16 cm wide) at 150 dpi.
+deficiencies. A hue always means a codebook value, and a value has one colour in every chart and report,
+fixed by its place in the codebook (`value_colours`); what is not a value (estimators, metrics, the
+index) is drawn in ink and told apart by marker. Time is real time (`timeaxis`). Sizes are set for a report page (about 16 cm wide) at 150 dpi.
 
 `CHARTS` names every chart for the report (`Section.kind`); a new chart is a function in a module
 of this package and an entry there.
 """
 
+from .colours import VALUE_PALETTE, value_colours
 from .composition import STACK_ABOVE, composition_chart
 from .index import index_chart, index_trend_chart
 from .learning import learning_curve_chart
@@ -55,6 +58,7 @@ __all__ = [
     "OKABE_ITO",
     "STACK_ABOVE",
     "STYLE",
+    "VALUE_PALETTE",
     "WIDTH",
     "agreement_chart",
     "composition_chart",
@@ -69,4 +73,5 @@ __all__ = [
     "prevalence_chart",
     "save_figure",
     "terms_chart",
+    "value_colours",
 ]

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .marks import FIGURE_COLUMNS, errorbar, footnote, group_keys, group_labels, n_label, title_with_legend
-from .style import (
-    GREY,
-    INK,
-    INTERVAL_NOTE,
-    OKABE_ITO,
-    WIDTH,
-    house_style,
-    left_column,
-    message_figure,
-    panels,
+from .colours import value_colours
+from .marks import (
+    FIGURE_COLUMNS,
+    errorbar,
+    footnote,
+    group_keys,
+    group_labels,
+    group_ticks,
+    n_label,
+    share_panel,
+    title_with_legend,
 )
+from .style import GREY, INK, INTERVAL_NOTE, WIDTH, house_style, left_column, message_figure, panels
 
 
 def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, split: str | None = None,
-                      min_passages: int | None = None) -> Figure:
+                      min_passages: int | None = None, value_order: Sequence[str] | None = None,
+                      split_order: Sequence[str] | None = None) -> Figure:
     """Composition of each group by the values of a dimension (e.g. argument role), one panel per
     value, points with intervals; with `split` (e.g. voice), one colour per split value.
 
-    `table` is `stance.analysis.composition(...)`."""
+    `table` is `stance.analysis.composition(...)`; `value_order` and `split_order` are the two
+    dimensions' values in codebook order, which fix each value's colour (`colours.value_colours`)."""
     title = title or "Composition per group"
     if table is None or table.empty or table["passages"].fillna(0).sum() == 0:
         return message_figure("No passages with these labels to show.", title, ax)
@@ -40,7 +44,9 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
     G = len(groups)
     counts = t.drop_duplicates(["glabel"] + ([split] if split else [])).copy()
     if G > STACK_ABOVE and "cum_share" in t.columns:
-        return _stacked_composition(t, ax, title, split, values, groups, splits, min_passages)
+        return _stacked_composition(t, ax, title, split, values, groups, splits, min_passages,
+                                    value_colours(values, value_order))
+    colours = value_colours(splits, split_order) if split else value_colours(values, value_order)
     with house_style():
         fig, axes = panels(ax, WIDTH, 1.4 + 0.45 * G * max(1, 0.6 * len(splits)), n=len(values))
         offsets = np.linspace(-0.22, 0.22, len(splits)) if len(splits) > 1 else [0.0]
@@ -50,7 +56,7 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
                 sp = part if s is None else part[part[split].astype(str) == s]
                 ys = np.array([G - 1 - groups.index(g) - offsets[k] for g in sp["glabel"]])
                 small = sp["small"].to_numpy(bool)
-                color = OKABE_ITO[k % len(OKABE_ITO)]
+                color = colours[s] if split else colours[str(value)]
                 label = (f"{split}: {s}" if s is not None else None) if value == values[0] else None
                 if (~small).any():
                     errorbar(a, sp["share"][~small], ys[~small], sp["low"][~small], sp["high"][~small], color,
@@ -58,11 +64,7 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
                 if small.any():
                     errorbar(a, sp["share"][small], ys[small], sp["low"][small], sp["high"][small], color,
                               hollow=True, size=4.5, label=label if not (~small).any() else None)
-            a.set_xlim(-0.02, 1.02)
-            a.set_xticks([0, 0.5, 1])
-            a.set_xticklabels(["0", "50%", "100%"])
-            a.set_title(str(value).replace("_", " "), fontsize=9)
-            a.set_ylim(-0.6, G - 0.4)
+            share_panel(a, value, G)
         labels = []
         for g in reversed(groups):
             rows = counts[counts["glabel"] == g]
@@ -72,10 +74,7 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
             else:
                 r = rows.iloc[0]
                 labels.append(n_label(g, r["passages"], r["documents"], bool(r["small"])))
-        for i, a in enumerate(axes):
-            a.set_yticks(range(G))
-            a.set_yticklabels(labels)
-            a.tick_params(labelleft=left_column(axes, i))
+        group_ticks(axes, labels)
         title_with_legend(fig, title, bool(split), len(splits), axes)
         note = INTERVAL_NOTE
         if t["small"].any():
@@ -88,7 +87,7 @@ STACK_ABOVE = 6  # more groups than this: stacked bars instead of one panel per 
 
 
 def _stacked_composition(t: pd.DataFrame, ax, title: str, split: str | None, values: list, groups: list,
-                         splits: list, min_passages: int | None) -> Figure:
+                         splits: list, min_passages: int | None, colours: dict[str, str]) -> Figure:
     """Many groups: one stacked bar per group (one panel per split value), a colour per value; at the end
     of every segment, the 95% interval of the running total; n at the end of every bar."""
     G = len(groups)
@@ -108,7 +107,7 @@ def _stacked_composition(t: pd.DataFrame, ax, title: str, split: str | None, val
                     if v not in rows.index or not np.isfinite(rows.loc[v, "share"]):
                         continue
                     w = float(rows.loc[v, "share"])
-                    a.barh(y, w, left=left, height=0.72, color=OKABE_ITO[k % len(OKABE_ITO)],
+                    a.barh(y, w, left=left, height=0.72, color=colours[str(v)],
                            alpha=0.35 if small else 0.95, label=str(v).replace("_", " ") if g_i == 0 and i == 0
                            else None, edgecolor="white", linewidth=0.4)
                     left += w

@@ -7,7 +7,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .marks import errorbar, footnote, group_keys, group_labels, n_label, no_interval_note
-from .style import GREY, INK, INTERVAL_NOTE, OKABE_ITO, WIDTH, house_style, message_figure, panels
+from .style import GREY, INK, INTERVAL_NOTE, WIDTH, house_style, message_figure, panels
+from .timeaxis import date_axis, midpoints, periods, runs, span, unit_name
 
 
 def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_name: str = "restraint index",
@@ -28,7 +29,7 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
         small = t["small"].to_numpy(bool)
         a.axvline(0, color="#777777", linewidth=0.9)
         if (~small).any():
-            errorbar(a, t["index"][~small], ys[~small], t["low"][~small], t["high"][~small], OKABE_ITO[0])
+            errorbar(a, t["index"][~small], ys[~small], t["low"][~small], t["high"][~small], INK)
         if small.any():
             errorbar(a, t["index"][small], ys[small], t["low"][small], t["high"][small], GREY, hollow=True)
         a.set_yticks(ys)
@@ -51,23 +52,26 @@ def index_chart(table: pd.DataFrame, ax=None, title: str | None = None, index_na
 
 def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                       index_name: str = "restraint index", min_passages: int | None = None,
-                      max_panels: int = 30, note: str | None = None) -> Figure:
-    """The index over time, one small panel per group (shared axes), points with intervals; the
-    passage count is written at each point when there are few periods, else shown by point size
-    and in the panel title.
+                      max_panels: int = 30, poles: tuple[str, str] | None = None,
+                      note: str | None = None) -> Figure:
+    """The index over time, one small panel per group (shared axes), points with intervals, on a real
+    time axis: each period's point at its middle, lines joining adjacent periods only (a missing period
+    is a gap). The passage count is written at each point when there are few periods, else shown by point
+    size and in the panel title.
 
-    `table` is `stance.analysis.index_table(..., time=...)`."""
+    `table` is `stance.analysis.index_table(..., time=...)`; `note` replaces the footnote's account of
+    the intervals (a validated index has other intervals)."""
     title = title or f"{index_name.capitalize()} over time"
     if table is None or table.empty or "period" not in table.columns:
         return message_figure("No dated passages to draw a time series from.", title, ax)
     groups_cols = group_keys(table, ["index", "low", "high", "passages", "documents", "small", "period"])
     t = table.assign(glabel=group_labels(table, groups_cols))
+    t["when"] = periods(t["period"])
+    t["x"] = midpoints(t["when"])
     groups = list(dict.fromkeys(t["glabel"]))[:max_panels]
-    periods = sorted(t["period"].astype(str).unique())
-    pos = {p: i for i, p in enumerate(periods)}
     ncols = 1 if len(groups) == 1 else min(3, len(groups))
     nrows = int(np.ceil(len(groups) / ncols))
-    few = len(periods) <= 10
+    few = t["period"].nunique() <= 10
     vals = t[["index", "low", "high"]].to_numpy(float)
     # one symmetric scale for every panel, fitted to the data (a fixed -1..1 flattens real differences)
     lim = min(1.05, max(0.25, float(np.nanmax(np.abs(vals))) * 1.15)) if np.isfinite(vals).any() else 1.05
@@ -76,43 +80,44 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
         for i, a in enumerate(axes):
             a.tick_params(labelleft=i % ncols == 0)  # one shared scale: its labels on the left only
         for a, g in zip(axes, groups, strict=False):
-            part = t[t["glabel"] == g].copy()
-            part["xpos"] = part["period"].astype(str).map(pos)
-            part = part.sort_values("xpos")
+            part = t[t["glabel"] == g].sort_values("x")
             small = part["small"].to_numpy(bool)
             a.axhline(0, color="#999999", linewidth=0.8)
-            a.plot(part["xpos"], part["index"], color=OKABE_ITO[0], linewidth=1.0, alpha=0.6)
+            for run in runs(list(part["when"])):  # a line within runs of adjacent periods, a gap between
+                if len(run) > 1:
+                    a.plot(part["x"].iloc[run], part["index"].iloc[run], color=INK, linewidth=1.0, alpha=0.45)
             size = 2.5 + 3.5 * np.sqrt(part["passages"] / max(t["passages"].max(), 1))
             for r, s, sz in zip(part.itertuples(), small, size, strict=True):
-                errorbar(a, [r.xpos], [r.index], [r.low], [r.high], GREY if s else OKABE_ITO[0],
-                          horizontal=False, size=float(sz), hollow=bool(s))
+                errorbar(a, [r.x], [r.index], [r.low], [r.high], GREY if s else INK,
+                         horizontal=False, size=float(sz), hollow=bool(s))
                 if few:  # the count above the point, or below it near the top of the axis
                     top = r.high if np.isfinite(r.high) else r.index
                     low = r.low if np.isfinite(r.low) else r.index
                     below = top > 0.6 * lim
-                    a.annotate(f"{int(r.passages):,}", (r.xpos, low if below else top),
+                    a.annotate(f"{int(r.passages):,}", (r.x, low if below else top),
                                textcoords="offset points", xytext=(0, -4 if below else 3), ha="center",
                                va="top" if below else "bottom", fontsize=6.5, color=GREY if s else "#444444")
             a.set_title(f"{g} (n={int(part['passages'].sum()):,})", loc="left", fontsize=8.5)
             a.grid(axis="y", color="#e4e4e4")
             a.set_ylim(-lim, lim)
-        step = max(1, int(np.ceil(len(periods) / (8 if ncols == 1 else 4))))
-        for a in axes[: len(groups)]:
-            a.set_xticks(range(0, len(periods), step))
-            a.set_xticklabels([periods[i] for i in range(0, len(periods), step)], rotation=0)
+        for i, a in enumerate(axes[: len(groups)]):
+            date_axis(a)
+            a.set_xlim(*span(list(t["when"])))
             a.tick_params(labelbottom=True)
-            a.set_xlim(-0.6, len(periods) - 0.4)
+            if i % ncols == 0:
+                a.set_ylabel(index_name, fontsize=8.5)
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
-        fig.supylabel(f"{index_name}  (scale −1 … +1; axis zoomed to the data)" if lim < 1 else
-                      f"{index_name}  (−1 … +1)", fontsize=8.5)
+        unit = unit_name(t["when"].iloc[0])
+        scale = (f"Index from −1 (all {poles[1]}) to +1 (all {poles[0]})" if poles else "Index from −1 to +1")
+        scale += "; axis zoomed to the data." if lim < 1 else "."
+        intervals = note if note is not None else INTERVAL_NOTE + no_interval_note(t)
+        intervals = intervals.replace("Lines:", "Vertical lines:", 1)  # the grey line is the series
         counts = " Numbers: passages per period." if few else " Point size: passages per period."
-        if note is not None:  # a given note replaces this one (validated trend: other intervals, other grey)
-            note += counts
-        else:
-            note = INTERVAL_NOTE + counts + no_interval_note(t)
-            if t["small"].any():
-                note += f" Hollow grey: fewer than {min_passages or 'the minimum'} passages."
+        text = (f"Each point is one {unit}, drawn at its middle on a time axis; lines join adjacent {unit}s "
+                f"only, so a gap is a {unit} without passages. {scale} {intervals}{counts}")
+        if t["small"].any() and note is None:
+            text += f" Hollow grey: fewer than {min_passages or 'the minimum'} passages."
         if len(list(dict.fromkeys(t["glabel"]))) > max_panels:
-            note += f" First {max_panels} groups shown; all are in the CSV."
-        footnote(fig, note)
+            text += f" First {max_panels} groups shown; all are in the CSV."
+        footnote(fig, text)
     return fig

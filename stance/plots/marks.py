@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from .style import GREY
+from .style import GREY, INK, left_column
 
 
 def n_label(name: str, passages, documents=None, small: bool = False) -> str:
@@ -56,17 +57,49 @@ def grey_small_ticks(a, small: Sequence[bool]) -> None:
             tick.set_color(GREY)
 
 
-def title_with_legend(fig: Figure, title: str, legend: bool, ncols: int, axes: Sequence) -> None:
-    """The chart title, with the legend of the chart's panels `axes` under it (a legend titled with the
-    chart title, so that the two never overlap, which a suptitle plus an outside legend can)."""
+def share_panel(a, value: str, groups: int) -> None:
+    """One panel of a chart of shares: 0-100% across, the value as its title, one row per group."""
+    a.set_xlim(-0.02, 1.02)
+    a.set_xticks([0, 0.5, 1])
+    a.set_xticklabels(["0", "50%", "100%"])
+    a.set_title(str(value).replace("_", " "), loc="center", fontsize=9.5)
+    a.set_ylim(-0.6, groups - 0.4)
+
+
+def group_ticks(axes: Sequence, labels: Sequence[str], small: Sequence[bool] | None = None) -> None:
+    """The group labels (top group first) on every panel, shown in the left column only, greyed where
+    `small`."""
+    for i, a in enumerate(axes):
+        a.set_yticks(range(len(labels)))
+        a.set_yticklabels(labels)
+        if small is not None:
+            grey_small_ticks(a, small)
+        a.tick_params(labelleft=left_column(axes, i))
+
+
+def marker_key(labels: Sequence[str], markers: Sequence[str]) -> list[Line2D]:
+    """Legend handles that tell series apart by marker alone, in ink (the hue of a point is its
+    codebook value's, so a legend entry in one value's hue would mislead)."""
+    return [Line2D([], [], marker=m, color=INK, linestyle="none", markersize=5, label=lab)
+            for lab, m in zip(labels, markers, strict=False)]
+
+
+def title_with_legend(fig: Figure, title: str, legend: bool, ncols: int, axes: Sequence,
+                      handles: Sequence | None = None) -> None:
+    """The chart title, with the legend of the chart's panels `axes` (or the `handles` given) under it
+    (a legend titled with the chart title, so that the two never overlap, which a suptitle plus an
+    outside legend can)."""
     if not legend:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
         return
-    handles, labels = [], []
-    for a in axes:  # this chart's panels only, not whatever else the caller's figure holds
-        h, lab = a.get_legend_handles_labels()
-        handles += h
-        labels += lab
+    if handles is not None:
+        handles, labels = list(handles), [h.get_label() for h in handles]
+    else:
+        handles, labels = [], []
+        for a in axes:  # this chart's panels only, not whatever else the caller's figure holds
+            h, lab = a.get_legend_handles_labels()
+            handles += h
+            labels += lab
     leg = fig.legend(handles, labels, loc="outside upper left", ncols=ncols, title=title, alignment="left")
     leg.get_title().set_fontweight("bold")
     leg.get_title().set_fontsize(10.5)

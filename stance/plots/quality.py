@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .marks import errorbar, footnote, n_label
-from .style import GREY, INK, OKABE_ITO, WIDTH, house_style, message_figure, panels
+from .style import GREY, INK, MARKERS, WIDTH, house_style, message_figure, panels
 
 
 def agreement_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figure:
@@ -68,7 +68,7 @@ def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) ->
             part = table[table["metric"] == m]
             ys = np.array([D - 1 - dims.index(d) - offsets[k] for d in part["dimension"]])
             errorbar(a, part["value"].astype(float), ys, part["low"].astype(float), part["high"].astype(float),
-                      OKABE_ITO[k], label=str(m).replace("_", " "))
+                      INK, marker=MARKERS[k % len(MARKERS)], label=str(m).replace("_", " "))
             if "baseline" in part.columns and part["baseline"].notna().any():
                 a.plot(part["baseline"].astype(float), ys, "|", color=GREY, markersize=11, markeredgewidth=2)
         first = table.drop_duplicates("dimension").set_index("dimension")

@@ -8,38 +8,32 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .colours import value_colours
 from .marks import (
     FIGURE_COLUMNS,
     errorbar,
     footnote,
-    grey_small_ticks,
     group_keys,
     group_labels,
+    group_ticks,
+    marker_key,
     n_label,
     no_interval_note,
+    share_panel,
     title_with_legend,
 )
-from .style import (
-    ESTIMATOR_LABELS,
-    GREY,
-    INTERVAL_NOTE,
-    MARKERS,
-    OKABE_ITO,
-    WIDTH,
-    house_style,
-    left_column,
-    message_figure,
-    panels,
-)
+from .style import ESTIMATOR_LABELS, GREY, INTERVAL_NOTE, MARKERS, WIDTH, house_style, message_figure, panels
 
 
 def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                      estimators: Sequence[str] | None = None, min_passages: int | None = None,
-                     note: str | None = None) -> Figure:
-    """Share of each value per group (one panel per value), the uncorrected figure beside the
-    corrected one, each with its interval; group labels carry passage and document counts.
+                     note: str | None = None, value_order: Sequence[str] | None = None) -> Figure:
+    """Share of each value per group (one panel per value, in the value's colour), the uncorrected
+    figure beside the corrected one (told apart by marker), each with its interval; group labels carry
+    passage and document counts.
 
-    `table` is `stance.analysis.prevalence_table(...)` (or `prevalence(...)`)."""
+    `table` is `stance.analysis.prevalence_table(...)` (or `prevalence(...)`); `value_order` is the
+    dimension's values in codebook order, which fixes each value's colour (`colours.value_colours`)."""
     title = title or "Share of passages per value"
     if table is None or table.empty or table["passages"].fillna(0).sum() == 0:
         return message_figure("No scored passages to show for this selection.", title, ax)
@@ -55,6 +49,7 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
     groups = list(dict.fromkeys(table["glabel"]))
     info = table.drop_duplicates("glabel").set_index("glabel")
     G = len(groups)
+    colours = value_colours(values, value_order)
     height = 1.3 + (0.42 if G <= 8 else 0.3) * G * (1 + 0.35 * (len(estimators) - 1))
     with house_style():
         fig, axes = panels(ax, WIDTH, height, n=len(values))
@@ -73,27 +68,18 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                     hi.append(r["high"])
                     small.append(bool(r["small"]))
                 xs, lo, hi, ys, small = map(np.asarray, (xs, lo, hi, ys, small))
-                color, marker = OKABE_ITO[k], MARKERS[k % len(MARKERS)]
-                label = ESTIMATOR_LABELS.get(est, est) if value == values[0] else None
+                marker = MARKERS[k % len(MARKERS)]
                 big = ~small if small.size else small
                 if big.any():
-                    errorbar(a, xs[big], ys[big], lo[big], hi[big], color, label=label, marker=marker)
+                    errorbar(a, xs[big], ys[big], lo[big], hi[big], colours[str(value)], marker=marker)
                 if small.any():
-                    errorbar(a, xs[small], ys[small], lo[small], hi[small], GREY, hollow=True,
-                              marker=marker, label=None if big.any() else label)
-            a.set_xlim(-0.02, 1.02)
-            a.set_xticks([0, 0.5, 1])
-            a.set_xticklabels(["0", "50%", "100%"])
-            a.set_title(str(value).replace("_", " "), loc="center", fontsize=9.5)
-            a.set_ylim(-0.6, G - 0.4)
+                    errorbar(a, xs[small], ys[small], lo[small], hi[small], GREY, hollow=True, marker=marker)
+            share_panel(a, value, G)
         labels = [n_label(g, info.loc[g, "passages"], info.loc[g, "documents"], bool(info.loc[g, "small"]))
                   for g in reversed(groups)]
-        for i, a in enumerate(axes):
-            a.set_yticks(range(G))
-            a.set_yticklabels(labels)
-            grey_small_ticks(a, [bool(info.loc[g, "small"]) for g in reversed(groups)])
-            a.tick_params(labelleft=left_column(axes, i))
-        title_with_legend(fig, title, len(estimators) > 1, len(estimators), axes)
+        group_ticks(axes, labels, [bool(info.loc[g, "small"]) for g in reversed(groups)])
+        key = marker_key([ESTIMATOR_LABELS.get(e, e) for e in estimators], MARKERS)
+        title_with_legend(fig, title, len(estimators) > 1, len(estimators), axes, handles=key)
         if note is None:  # a given note replaces this one (validated shares: other intervals, other grey)
             note = INTERVAL_NOTE + no_interval_note(table)
             if info["small"].any():

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .marks import errorbar, footnote
-from .style import OKABE_ITO, WIDTH, house_style, message_figure, panels
+from .style import INK, WIDTH, house_style, message_figure, panels
 
 
 def terms_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figure:
@@ -21,7 +21,7 @@ def terms_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figur
     with house_style():
         n = int(table.groupby("side").size().max())
         fig, axes = panels(ax, WIDTH, 1.2 + 0.22 * n, n=2, sharey=False)
-        for a, side, color in zip(axes, ("a", "b"), (OKABE_ITO[0], OKABE_ITO[1]), strict=True):
+        for a, side in zip(axes, ("a", "b"), strict=True):
             part = table[table["side"] == side].reset_index(drop=True)
             if part.empty:
                 a.set_axis_off()
@@ -31,7 +31,7 @@ def terms_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> Figur
             sign = 1.0 if side == "a" else -1.0  # mirror B so that both panels read "toward this side"
             x = sign * part["delta"].to_numpy(float)
             lo, hi = np.sort(sign * part[["low", "high"]].to_numpy(float), axis=1).T
-            errorbar(a, x, ys, lo, hi, color, size=4)
+            errorbar(a, x, ys, lo, hi, INK, size=4)
             a.set_yticks(ys)
             a.set_yticklabels([f"{r.term}  ({r.count_a:,}/{r.count_b:,})" for r in part.itertuples()])
             a.axvline(0, color="#999999", linewidth=0.8)

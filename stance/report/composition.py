@@ -25,4 +25,6 @@ def composition(ctx: Context) -> list[Section]:
     text += (" These are the model's own shares: unlike the shares and the index above, they are not corrected"
              " for its errors nor estimated from a validation sample, so they have not been checked on this corpus.")
     return [Section("composition", heading, text=text, chart="composition", kind="composition",
-                    options={"split": split, "title": title, "min_passages": ctx.min_passages})]
+                    options={"split": split, "title": title, "min_passages": ctx.min_passages,
+                             "value_order": ctx.codebook.dimension(dim).value_names,
+                             "split_order": ctx.codebook.dimension(split).value_names if split else None})]

@@ -46,11 +46,12 @@ def index_trend(ctx: Context) -> list[Section]:
                                                 **ctx.bootstrap))
     section = Section("index_trend", f"{label.capitalize()} per {by} and {time}", chart="index_trend",
                       kind="index_trend", options={"index_name": label, "min_passages": ctx.min_passages,
+                                                   "poles": (spec.positive, spec.negative),
                                                    "title": f"{label.capitalize()} per {by} and {time}"})
     missing = an.undated(ctx.data, time, ctx.date_col)
     if missing:
         section.notes.append(f"{missing:,} passages without a usable date are left out of this chart.")
-    if validated:
+    if validated:  # other intervals than the bootstrap's: the footnote names them
         section.notes += index_notes(ctx, time)
         section.options["note"] = VALIDATED_NOTE.format(n=ctx.validation.min_labels)
     return [section]

@@ -24,7 +24,8 @@ def _dimension(ctx: Context, dim: str) -> Section:
     ctx.tables[f"shares_{dim}"], unidentified = unidentified_corrections(table, by)
     section = Section(f"shares_{dim}", f"{dim.capitalize()}: share of passages per {by}",
                       text=dimension.question.strip(), chart=f"shares_{dim}", kind="prevalence",
-                      options={"title": f"{dim}: share of passages per {by}", "min_passages": ctx.min_passages})
+                      options={"title": f"{dim}: share of passages per {by}", "min_passages": ctx.min_passages,
+                               "value_order": dimension.value_names})
     if dimension.multi:
         section.notes.append("Several values may apply to one passage, so the shares need not sum to 100%; n "
                              "counts the passages given at least one value.")

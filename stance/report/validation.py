@@ -168,7 +168,8 @@ def validated_shares(ctx: Context, dim: str) -> Section:
     section = Section(f"shares_{dim}", f"{dim.capitalize()}: share of passages per {ctx.by}",
                       text=dimension.question.strip(), chart=f"shares_{dim}", kind="prevalence",
                       options={"title": f"{dim}: share of passages per {ctx.by}", "estimators": [PPI, "CC"],
-                               "note": VALIDATED_NOTE.format(n=v.min_labels)})
+                               "note": VALIDATED_NOTE.format(n=v.min_labels),
+                               "value_order": dimension.value_names})
     section.notes.append(f"Estimated from the model's predictions on every passage plus {v.labels.labelled(dim)} "
                          "validation labels (prediction-powered inference with power tuning): intervals stay valid "
                          "however good or bad the model is. The model's own share (uncorrected) is shown beside it "
