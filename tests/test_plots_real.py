@@ -15,7 +15,7 @@ from matplotlib import dates as mdates
 from matplotlib.lines import Line2D
 
 from stance import plots
-from stance.analysis import composition, default_index, index_table, prevalence_table
+from stance.analysis import composition, default_index, distinctive_terms, index_table, prevalence_table
 from stance.codebook import load_codebook
 
 CB = load_codebook()
@@ -63,9 +63,12 @@ def test_trend_points_sit_on_real_time_and_lines_stop_at_missing_periods(speeche
 
 
 @pytest.mark.parametrize("time,by", [("year", "president"), ("quarter", "president"), ("month", "president"),
-                                     ("quarter", None), ("year", "doc_id")])
+                                     ("quarter", None), ("year", "doc_id"), ("year", "source")])
 def test_trend_labels_fit_inside_the_figure_and_clear_title_and_footnote(speeches, time, by):
     frame = speeches if by != "doc_id" else speeches[speeches["doc_id"].isin(speeches["doc_id"].unique()[:7])]
+    # a long group name, as a folder's outlet metadata gives: the panel title wraps, it is not cut off
+    term = np.where(frame["date"] < "2022", " (first years)", " (later years)")
+    frame = frame.assign(source="US presidential speeches (Miller Center), " + frame["president"] + term)
     fig = plots.index_trend_chart(trend(frame, time, by), poles=("restraint", "escalation"))
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -78,6 +81,9 @@ def test_trend_labels_fit_inside_the_figure_and_clear_title_and_footnote(speeche
     for text in [title, footnote, *labels]:
         box = text.get_window_extent(renderer)
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, text
+    drawn = fig.get_tightbbox(renderer)  # everything drawn (panel titles, ticks), in inches: nothing cut off
+    width, height = fig.get_size_inches()
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01
     for lab in labels:
         box = lab.get_window_extent(renderer)
         assert not box.overlaps(title.get_window_extent(renderer))
@@ -121,3 +127,21 @@ def test_a_value_keeps_its_colour_whichever_values_appear(speeches):
     panels = _panel_colours(plots.prevalence_chart(shares, value_order=voice))
     assert panels["author"] == expected["author"] and panels["none"] == expected["none"]
     assert len(set(expected.values())) == len(voice)  # distinct colours within a dimension
+
+
+def test_no_chart_draws_outside_its_figure(speeches):
+    """Group labels, panel titles, legends and notes of every chart of group figures fit the page."""
+    frame = speeches.assign(outlet="US presidential speeches (Miller Center), " + speeches["president"])
+    spec = default_index(CB)
+    charts = [
+        plots.prevalence_chart(prevalence_table(frame, "posture", by="outlet", codebook=CB, n_boot=20)),
+        plots.index_chart(index_table(frame, spec, by="outlet", n_boot=20), poles=(spec.positive, spec.negative)),
+        plots.composition_chart(composition(frame, "role", by="outlet", split="voice", codebook=CB, n_boot=20),
+                                split="voice"),
+        plots.terms_chart(distinctive_terms(frame, "president", "Donald Trump", "Joe Biden", min_count=5)),
+    ]
+    for fig in charts:
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())
+        width, height = fig.get_size_inches()
+        assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01

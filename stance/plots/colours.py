@@ -22,11 +22,22 @@ def value_colours(values: Sequence[str], order: Sequence[str] | None = None) -> 
     order). Without `order`, the order of the packaged codebook's dimension that holds every value is
     used, so that charts drawn outside a report agree with it. Values outside the order follow it in
     sorted order (a stable choice, not a codebook one)."""
+    place = _places(values, order)
+    return {str(v): VALUE_PALETTE[place[str(v)] % len(VALUE_PALETTE)] for v in values}
+
+
+def in_codebook_order(values: Sequence[str], order: Sequence[str] | None = None) -> list[str]:
+    """`values` (as text) sorted by their place in the codebook (as `value_colours` finds it): legends
+    and panels list a dimension's values as the codebook does, not as a table happens to."""
+    place = _places(values, order)
+    return sorted(dict.fromkeys(str(v) for v in values), key=place.__getitem__)
+
+
+def _places(values: Sequence[str], order: Sequence[str] | None) -> dict[str, int]:
     values = [str(v) for v in values]
     order = [str(v) for v in order] if order is not None else _default_order(tuple(sorted(set(values))))
     extra = sorted(v for v in set(values) if v not in order)
-    place = {v: i for i, v in enumerate([*order, *extra])}
-    return {v: VALUE_PALETTE[place[v] % len(VALUE_PALETTE)] for v in values}
+    return {v: i for i, v in enumerate([*order, *extra])}
 
 
 @lru_cache(maxsize=64)

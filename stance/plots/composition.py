@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .colours import value_colours
+from .colours import in_codebook_order, value_colours
 from .marks import (
     FIGURE_COLUMNS,
     errorbar,
@@ -40,7 +40,7 @@ def composition_chart(table: pd.DataFrame, ax=None, title: str | None = None, sp
     skip = FIGURE_COLUMNS + ([split] if split else [])
     t = table.assign(glabel=group_labels(table, group_keys(table, skip)))
     groups = list(dict.fromkeys(t["glabel"]))
-    splits = list(dict.fromkeys(t[split].astype(str))) if split else [None]
+    splits = in_codebook_order(t[split], split_order) if split else [None]
     G = len(groups)
     counts = t.drop_duplicates(["glabel"] + ([split] if split else [])).copy()
     if G > STACK_ABOVE and "cum_share" in t.columns:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -72,6 +74,7 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
     ncols = 1 if len(groups) == 1 else min(3, len(groups))
     nrows = int(np.ceil(len(groups) / ncols))
     few = t["period"].nunique() <= 10
+    chars = max(12, int((WIDTH - 0.7) / ncols / 0.085))  # a panel title's line (bold): wrapped, never cut off
     vals = t[["index", "low", "high"]].to_numpy(float)
     # one symmetric scale for every panel, fitted to the data (a fixed -1..1 flattens real differences)
     lim = min(1.05, max(0.25, float(np.nanmax(np.abs(vals))) * 1.15)) if np.isfinite(vals).any() else 1.05
@@ -97,7 +100,7 @@ def index_trend_chart(table: pd.DataFrame, ax=None, title: str | None = None,
                     a.annotate(f"{int(r.passages):,}", (r.x, low if below else top),
                                textcoords="offset points", xytext=(0, -4 if below else 3), ha="center",
                                va="top" if below else "bottom", fontsize=6.5, color=GREY if s else "#444444")
-            a.set_title(f"{g} (n={int(part['passages'].sum()):,})", loc="left", fontsize=8.5)
+            a.set_title(textwrap.fill(f"{g} (n={int(part['passages'].sum()):,})", chars), loc="left", fontsize=8.5)
             a.grid(axis="y", color="#e4e4e4")
             a.set_ylim(-lim, lim)
         for i, a in enumerate(axes[: len(groups)]):

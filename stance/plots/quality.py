@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .marks import errorbar, footnote, n_label
+from .marks import errorbar, footnote, n_label, title_with_legend
 from .style import GREY, INK, MARKERS, WIDTH, house_style, message_figure, panels
 
 
@@ -21,7 +21,7 @@ def agreement_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> F
     if table is None or table.empty or table["value"].isna().all():
         return message_figure("No passage was labelled by two or more annotators: agreement cannot be "
                               "measured yet.", title, ax)
-    return _metric_dots(table, ax, title, "agreement (1 = perfect, 0 = chance)",
+    return _metric_dots(table, ax, title, "agreement (alpha: 1 = perfect, 0 = chance level)",
                         "Lines: 95% interval (bootstrap over passages). n = passages labelled by 2+ annotators.")
 
 
@@ -57,6 +57,11 @@ def validation_chart(table: pd.DataFrame, ax=None, title: str | None = None) -> 
                         "sample's most common label. n = labelled validation passages.")
 
 
+def metric_name(metric: str) -> str:
+    """A metric's name as a reader writes it (macro_f1 -> macro-F1)."""
+    return str(metric).replace("macro_f1", "macro-F1").replace("_", " ")
+
+
 def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) -> Figure:
     metrics = list(dict.fromkeys(table["metric"]))
     dims = list(dict.fromkeys(table["dimension"]))
@@ -68,7 +73,7 @@ def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) ->
             part = table[table["metric"] == m]
             ys = np.array([D - 1 - dims.index(d) - offsets[k] for d in part["dimension"]])
             errorbar(a, part["value"].astype(float), ys, part["low"].astype(float), part["high"].astype(float),
-                      INK, marker=MARKERS[k % len(MARKERS)], label=str(m).replace("_", " "))
+                      INK, marker=MARKERS[k % len(MARKERS)], label=metric_name(m))
             if "baseline" in part.columns and part["baseline"].notna().any():
                 a.plot(part["baseline"].astype(float), ys, "|", color=GREY, markersize=11, markeredgewidth=2)
         first = table.drop_duplicates("dimension").set_index("dimension")
@@ -77,9 +82,10 @@ def _metric_dots(table: pd.DataFrame, ax, title: str, xlabel: str, note: str) ->
         a.set_xlim(min(0.0, float(np.nanmin(table["value"].astype(float))) - 0.05), 1.02)
         a.set_ylim(-0.6, D - 0.4)
         a.set_xlabel(xlabel)
-        a.set_title(title, loc="left")
-        if len(metrics) > 1:
-            a.legend(loc="lower left")
+        title_with_legend(fig, title, len(metrics) > 1, len(metrics), [a])  # above the panel: never on a mark
+        bare = [metric_name(m) for m in metrics if not table.loc[table["metric"] == m, "low"].notna().any()]
+        if bare:
+            note += f" No line: no interval for {', '.join(bare)}."
         footnote(fig, note)
     return fig
 

@@ -82,6 +82,9 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
         title_with_legend(fig, title, len(estimators) > 1, len(estimators), axes, handles=key)
         if note is None:  # a given note replaces this one (validated shares: other intervals, other grey)
             note = INTERVAL_NOTE + no_interval_note(table)
+            if {"ACC", "PACC"} & set(estimators):
+                note += (" The corrected share's interval also resamples the classifier's cross-validated error "
+                         "rates.")
             if info["small"].any():
                 note += f" Grey: fewer than {min_passages or 'the minimum'} passages; read with care."
         footnote(fig, note)
