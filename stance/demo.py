@@ -105,11 +105,11 @@ def _train(project: Project, echo: Callable[[str], None]) -> None:
     _model, evaluation, path = train_project(project, include_examples=True)
     echo(f"Saved the model and its card: {path}")
     if evaluation is not None:
-        echo("Cross-validated on the real seed passages only (the written examples never count):")
+        echo("Cross-validated on the real passages (op-eds, US speeches, UN statements; the written examples "
+             "never count):")
         echo(evaluation.summary())
-    echo("These figures come from 4 documents of one outlet: the intervals are wide, several values are "
-         "too rare in real text to evaluate, and they say little about other corpora. Label more real "
-         "passages (stance annotate) before trusting them.")
+    echo("These figures hold for text like the training passages; values too rare in them are not evaluated, and "
+         "they say little about another corpus: check the model on yours with a validation sample.")
 
 
 def _score(project: Project, echo: Callable[[str], None]) -> None:
@@ -121,7 +121,7 @@ def _score(project: Project, echo: Callable[[str], None]) -> None:
     passages = project_predictions(project)
     docs = document_level(passages, project.codebook)
     titles = dict(zip(passages["doc_id"], passages["title"], strict=True))
-    echo("Restraint index per seed document (mean P(restraint) - mean P(escalation) over argumentative "
+    echo("Restraint index per document (mean P(restraint) - mean P(escalation) over argumentative "
          "passages; in-sample, since the model was trained on these passages):")
     name = project.codebook.index.name  # restraint_index: the default codebook defines it
     for row in docs.to_dict(orient="records"):
@@ -136,9 +136,9 @@ def _report(project: Project, reports_dir: str | Path, echo: Callable[[str], Non
     echo(f"Writing the comparative report to {reports_dir}/ (shares corrected for classifier error use the "
          "cross-validated errors stored with the model) ...")
     result = build_report(project, reports_dir, by="outlet", time="month",
-                          title="Demo report: the embedded corpus (four documents of one outlet)")
+                          title="Demo report: the embedded corpus (op-eds, UN General Debate, US speeches)")
     echo(f"Wrote {result.html} with {len(result.charts) // 2} charts (PNG and SVG) and {len(result.tables)} "
-         "tables (CSV). Four documents give wide intervals: the report shows its shape here, not findings.")
+         "tables (CSV); its first section says whether the model was checked on this corpus.")
     _validation_summary(Path(reports_dir), echo)
 
 

@@ -21,6 +21,7 @@ SUGGESTED_LABELS = 300
 VALIDATED_NOTE = ("Lines: 95% prediction-powered intervals (predictions on every passage + validation labels); "
                   "a line without a point: not identifiable with this model. Grey, hollow, no line: unvalidated, "
                   "fewer than {n} validation labels (the model's own figure).")
+OWN_SHARE_NOTE = " Diamonds: the model's own share (uncorrected), without an interval."
 UNVALIDATED = "unvalidated"
 PPI = "PPI"
 
@@ -63,10 +64,11 @@ def _validation(ctx: Context) -> ValidationInputs:
 
 
 def banner(ctx: Context) -> list[Section]:
-    """A plain warning first thing in the report when no validation labels exist."""
+    """First thing in the report: a plain warning when no validation labels exist, else what checking the
+    model on this corpus found (so that a reader knows at once whether the figures are validated)."""
     v = _validation(ctx)
     if v.checked:
-        return []
+        return [_checked(ctx, v)]
     groups = ctx.content[ctx.by].nunique() if ctx.by in ctx.content.columns else 1
     n = max(SUGGESTED_LABELS, v.min_labels * int(groups))
     where = f" -p {v.project}" if v.project else ""
@@ -82,6 +84,18 @@ def banner(ctx: Context) -> list[Section]:
     if v.transfer is not None:
         section.notes += list(v.transfer.warnings)
     return [section]
+
+
+def _checked(ctx: Context, v: ValidationInputs) -> Section:
+    n = max(v.labels.labelled(d) for d in ctx.dims)
+    text = (f"Validated: {n} passages of this corpus, drawn at random, were labelled by people. The shares, index "
+            "and trend points below are estimated from the model's predictions plus these labels (prediction-"
+            "powered inference), so their intervals hold however good or bad the model is; groups with fewer than "
+            f"{v.min_labels} labels are marked unvalidated and show the model's own figure. What the labels say "
+            "of the model on this corpus:")
+    section = Section("validated", f"Checked on this corpus with {n} validation labels", text=text)
+    section.notes += [fig.verdict for fig in v.figures.figures.values()]
+    return section
 
 
 def validation_quality(ctx: Context) -> list[Section]:
@@ -168,7 +182,7 @@ def validated_shares(ctx: Context, dim: str) -> Section:
     section = Section(f"shares_{dim}", f"{dim.capitalize()}: share of passages per {ctx.by}",
                       text=dimension.question.strip(), chart=f"shares_{dim}", kind="prevalence",
                       options={"title": f"{dim}: share of passages per {ctx.by}", "estimators": [PPI, "CC"],
-                               "note": VALIDATED_NOTE.format(n=v.min_labels),
+                               "note": VALIDATED_NOTE.format(n=v.min_labels) + OWN_SHARE_NOTE,
                                "value_order": dimension.value_names})
     section.notes.append(f"Estimated from the model's predictions on every passage plus {v.labels.labelled(dim)} "
                          "validation labels (prediction-powered inference with power tuning): intervals stay valid "
