@@ -13,8 +13,9 @@ from functools import lru_cache
 
 from .style import OKABE_ITO
 
-# Okabe-Ito without black (black is the ink of everything that is not a codebook value)
-VALUE_PALETTE = [c for c in OKABE_ITO if c != "#000000"]
+# Okabe-Ito without black (the ink of everything that is not a codebook value), its yellow darkened: the
+# original #F0E442 is barely visible as a small mark on white
+VALUE_PALETTE = [{"#F0E442": "#A68F00"}.get(c, c) for c in OKABE_ITO if c != "#000000"]
 
 
 def value_colours(values: Sequence[str], order: Sequence[str] | None = None) -> dict[str, str]:
