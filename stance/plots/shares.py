@@ -85,6 +85,8 @@ def prevalence_chart(table: pd.DataFrame, ax=None, title: str | None = None,
             if {"ACC", "PACC"} & set(estimators):
                 note += (" The corrected share's interval also resamples the classifier's cross-validated error "
                          "rates.")
+            if (table["share"].isna() & table["low"].notna()).any():
+                note += " A line without a point: not identifiable (interval over half of 0-100%)."
             if info["small"].any():
                 note += f" Grey: fewer than {min_passages or 'the minimum'} passages; read with care."
         footnote(fig, note)
