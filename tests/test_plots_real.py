@@ -140,6 +140,14 @@ def test_no_chart_draws_outside_its_figure(speeches):
                                 split="voice"),
         plots.terms_chart(distinctive_terms(frame, "president", "Donald Trump", "Joe Biden", min_count=5)),
     ]
+    # a corrected share too uncertain to be a finding has no point, and its flag is no group of its own
+    shares = prevalence_table(frame, "voice", by="outlet", codebook=CB, n_boot=20).assign(identifiable=True)
+    shares.loc[0, ["share", "identifiable"]] = [np.nan, False]
+    fig = plots.prevalence_chart(shares)
+    labels = [t.get_text() for a in fig.axes for t in a.get_yticklabels()]
+    assert labels and not any("True" in x or "False" in x for x in labels)
+    assert "A line without a point: not identifiable" in fig.texts[-1].get_text().replace("\n", " ")
+    charts.append(fig)
     for fig in charts:
         fig.canvas.draw()
         drawn = fig.get_tightbbox(fig.canvas.get_renderer())

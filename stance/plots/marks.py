@@ -23,7 +23,7 @@ def n_label(name: str, passages, documents=None, small: bool = False) -> str:
 
 # columns of an analysis table that hold figures, not group keys
 FIGURE_COLUMNS = ["value", "estimator", "share", "low", "high", "passages", "documents", "small", "cum_share",
-                  "cum_low", "cum_high"]
+                  "cum_low", "cum_high", "identifiable"]
 
 
 def group_keys(table: pd.DataFrame, skip: Sequence[str]) -> list[str]:
