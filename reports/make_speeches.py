@@ -1,4 +1,4 @@
-"""Make reports/speeches/: the validation workflow end to end on real text, with the commands a researcher
+"""Make reports/validated-speeches/: the validation workflow end to end on real text, with the commands a researcher
 types.
 
 A model trained on other text (the seed op-eds, the codebook's written examples and the UN General Debate
@@ -6,10 +6,10 @@ passages of corpus/real) scores the 858 passages of 66 US presidential speeches 
 labelled (corpus/real/us_passages.jsonl). Their labels are kept aside: a seeded validation sample is drawn
 (`stance validate sample`), its passages get the readers' labels (the "labelling" step; they were made by
 reading against codebook 1.2, blind to any model), then `stance validate report` and `stance report` run.
-Every command and what it printed go to reports/speeches/workflow.txt. Needs ../shared (the UN text); takes
+Every command and what it printed go to reports/validated-speeches/workflow.txt. Needs ../shared (the UN text); takes
 about 5 CPU-minutes.
 
-    python reports/make_speeches.py [-n 300] [--out reports/speeches] [--model M.skops]
+    python reports/make_speeches.py [-n 300] [--out reports/validated-speeches] [--model M.skops]
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def make(n: int, out: Path, model: Path | None = None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="validation sample size")
-    parser.add_argument("--out", type=Path, default=Path("reports/speeches"))
+    parser.add_argument("--out", type=Path, default=Path("reports/validated-speeches"))
     parser.add_argument("--model", type=Path, help="a model already trained by this script (skips training)")
     args = parser.parse_args()
     make(args.n, args.out, args.model)
