@@ -178,13 +178,22 @@ def test_adjudication_view_resolves_a_disagreement(browser, tmp_path):
         assert sorted(v[:2] for v in votes) == [["alice", posture[0]], ["bob", posture[1]]]
         assert "reads as a call to talk" in page.text_content("#votes")
         assert page.text_content("#dim-name") == "posture"
+        # the context: p1 opens its document, the next passage follows it; the rules sit beside the definitions
+        texts = [r[0] for r in proj.conn.execute("SELECT text FROM passages ORDER BY seq")]
+        assert page.text_content("#ctx-prev") == "(first passage of the document)"
+        assert page.text_content("#ctx-next") == texts[1]
+        assert "P1" in page.text_content("#rules")
         page.keyboard.press(proj.codebook.dimension("posture").values[1].key)
-        page.keyboard.press("Enter")
+        page.fill("#rule", "P1")
+        page.press("#rule", "Enter")
         page.wait_for_selector("#empty", state="visible")
+        page.click("#show-decided")
+        page.wait_for_selector("#batch-rows tr")
+        assert "(P1)" in page.text_content("#batch-rows")
         page.close()
-    row = proj.conn.execute("SELECT value_json, method, decided_by FROM gold_labels WHERE passage_id = ? AND"
+    row = proj.conn.execute("SELECT value_json, method, decided_by, rule FROM gold_labels WHERE passage_id = ? AND"
                             " dimension = 'posture' ORDER BY id DESC", (p1,)).fetchone()
-    assert tuple(row) == (f'"{posture[1]}"', "adjudicated", "lead")
+    assert tuple(row) == (f'"{posture[1]}"', "adjudicated", "lead", "P1")
 
 
 @pytest.mark.skipif(os.environ.get("STANCE_SCREENSHOTS") != "1", reason="set STANCE_SCREENSHOTS=1 to refresh "

@@ -7,16 +7,21 @@ these functions.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .. import store
-from ..errors import InputError
+from ..errors import InputError, LabelError
 from .statistics import label_table, show_value
 
 if TYPE_CHECKING:
+    from ..codebook import Codebook
     from ..store import Project
+
+MAX_RULE = 200
+DEFINITION = "definition"  # cited when a value's definition, not a numbered rule, settled the case
 
 DISAGREEMENT_COLUMNS = ["passage_id", "doc_id", "seq", "title", "text", "dimension", "choices", "values",
                         "n_annotators", "gold", "gold_method"]
@@ -72,44 +77,47 @@ def disagreements(project: Project, dimensions: list[str] | None = None,
     return frame[DISAGREEMENT_COLUMNS].reset_index(drop=True)
 
 
-def review_item(project: Project, index: int = 0) -> dict[str, Any]:
-    """What the adjudicator sees: {"open": disagreements left, "index", "item"} for the `index`-th open
-    disagreement (clamped to the list), with the question, each annotator's choice and current note,
-    the document's title, outlet and date, and the dimension's values; "item" is None when none is open."""
-    items = disagreements(project).to_dict("records")
-    out: dict[str, Any] = {"open": len(items), "item": None}
-    if not items:
-        return out
-    index = min(max(index, 0), len(items) - 1)
-    it = items[index]
-    pid = it["passage_id"]
-    doc = store.passage_details(project.conn, [pid]).get(pid, {})
-    dim = project.codebook.dimension(it["dimension"])
-    notes = store.current_notes(project.conn, pid)
-    out["index"] = index
-    out["item"] = {
-        "passage_id": pid, "dimension": dim.name, "question": dim.question, "multi": dim.multi,
-        "text": it["text"], "title": doc.get("title"), "outlet": doc.get("outlet"), "date": doc.get("date"),
-        "choices": [{"annotator": a, "value": v, "note": notes.get(a, "")} for a, v in it["choices"].items()],
-        "gold": it.get("gold"),
-        "values": [{"name": v.name, "key": v.key, "definition": v.definition} for v in dim.values],
-    }
-    return out
+def check_rule(codebook: Codebook, rule: Any) -> str:
+    """The codebook rule(s) an adjudicator cites, as stored: ids joined by '/' ("P6/P1"). Accepts a list
+    of ids or a string of ids separated by '/', ',', '+' or spaces; the word "definition" stands for a
+    value's definition. Empty when nothing is cited. Anything else is a LabelError naming the valid ids."""
+    if rule is None or rule == "" or rule == []:
+        return ""
+    if isinstance(rule, str) and len(rule) <= MAX_RULE:
+        parts = re.split(r"[/,+\s]+", rule.strip())
+    elif isinstance(rule, list) and all(isinstance(r, str) for r in rule) and len(rule) <= 20:
+        parts = [r.strip() for r in rule]
+    else:
+        raise LabelError(f"'rule' must be a rule id such as 'P12' or a list of them (at most {MAX_RULE} characters)")
+    known = {r.id.upper(): r.id for d in codebook.dimensions for r in d.rules}
+    cited = []
+    for part in (p for p in parts if p):
+        name = DEFINITION if part.lower() == DEFINITION else known.get(part.upper())
+        if name is None:
+            raise LabelError(f"unknown rule {part[:40]!r} in codebook {codebook.name!r} version {codebook.version}; "
+                             f"its rules: {', '.join(known.values()) or 'none'} (or '{DEFINITION}')")
+        if name not in cited:
+            cited.append(name)
+    return "/".join(cited)
 
 
 def resolve(project: Project, passage_id: str, dimension: str, value: Any, adjudicator: str,
-            note: str = "") -> int:
-    """Record the adjudicator's choice as the gold label (method "adjudicated"); returns the gold row id.
+            note: str = "", rule: Any = "") -> int:
+    """Record the adjudicator's choice as the gold label (method "adjudicated") with the codebook rule(s)
+    that settled it; returns the gold row id.
 
-    The value is checked against the codebook (a list or ';'-joined string for multi-valued dimensions).
+    The value is checked against the codebook (a list or ';'-joined string for multi-valued dimensions),
+    and so is the rule (`check_rule`). Resolving a passage and dimension again appends a new gold row
+    that becomes the current one; the earlier decision stays in the history (`store.gold_history`).
     """
     if not adjudicator or not str(adjudicator).strip():
         raise InputError("resolve needs the adjudicator's name")
     project.codebook.dimension(dimension)  # unknown dimension: LabelError naming the valid ones
+    cited = check_rule(project.codebook, rule)
     if not store.passage_exists(project.conn, passage_id):
         raise InputError(f"unknown passage {passage_id!r}: it is not in the project")
     return project.add_gold(passage_id, dimension, value, method="adjudicated",
-                            decided_by=str(adjudicator).strip(), note=note)
+                            decided_by=str(adjudicator).strip(), note=note, rule=cited)
 
 
 def promote_unanimous(project: Project, min_annotators: int = 2, dimensions: list[str] | None = None,

@@ -26,13 +26,14 @@ from __future__ import annotations
 from .annotators import annotator_by_token_hash, annotator_token_hash, set_token_hash
 from .documents import (
     known_passages,
+    passage_context,
     passage_details,
     passage_exists,
     passage_units,
     passages_by_text,
     with_custom_meta,
 )
-from .gold import adjudicated_keys, current_gold, current_gold_value, gold_passages
+from .gold import adjudicated_keys, current_gold, current_gold_value, gold_history, gold_passages
 from .labels import (
     annotator_rows_since,
     annotators_with_labels,
@@ -42,6 +43,7 @@ from .labels import (
     first_labellers,
     has_annotation_at,
     last_unretracted,
+    passage_labels,
 )
 from .predictions import (
     latest_predictions,
@@ -57,8 +59,9 @@ __all__ = [
     "CODEBOOK_NAME", "DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "Project", "Status",
     "adjudicated_keys", "annotator_by_token_hash", "annotator_rows_since", "annotator_token_hash",
     "annotators_with_labels", "connect", "current_gold", "current_gold_value", "current_label_rows",
-    "current_notes", "current_row", "first_labellers", "gold_passages", "has_annotation_at", "known_passages",
-    "last_unretracted", "latest_predictions", "migrate", "model_probabilities", "now", "passage_details",
-    "passage_exists", "passage_units", "passages_by_text", "prediction", "prediction_models", "replace_predictions",
+    "current_notes", "current_row", "first_labellers", "gold_history", "gold_passages", "has_annotation_at",
+    "known_passages", "last_unretracted", "latest_predictions", "migrate", "model_probabilities", "now",
+    "passage_context", "passage_details", "passage_exists", "passage_labels", "passage_units", "passages_by_text",
+    "prediction", "prediction_models", "replace_predictions",
     "savepoint", "set_durable", "set_token_hash", "transaction", "with_custom_meta",
 ]

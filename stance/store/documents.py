@@ -133,6 +133,20 @@ def passage_details(conn: sqlite3.Connection, passage_ids: Iterable[str]) -> dic
     return out
 
 
+def passage_context(conn: sqlite3.Connection, passage_id: str) -> dict[str, Any]:
+    """The passages just before and after one passage in its document (same unit; None at either end)
+    and the document's extra metadata (`meta`, e.g. a speaker's post or country), for a reader who
+    needs the context of a passage. Empty for an unknown passage."""
+    row = conn.execute("SELECT p.doc_id, p.unit, p.seq, d.meta_json FROM passages p JOIN documents d"
+                       " ON d.id = p.doc_id WHERE p.id = ?", (passage_id,)).fetchone()
+    if row is None:
+        return {}
+    near = dict(conn.execute("SELECT seq, text FROM passages WHERE doc_id = ? AND unit = ? AND seq IN (?, ?)",
+                             (row["doc_id"], row["unit"], row["seq"] - 1, row["seq"] + 1)).fetchall())
+    return {"previous": near.get(row["seq"] - 1), "next": near.get(row["seq"] + 1),
+            "meta": json.loads(row["meta_json"] or "{}")}
+
+
 def document_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Counts for `stance status`: documents, example documents, passages, boilerplate passages."""
     docs, examples = conn.execute("SELECT COUNT(*), COALESCE(SUM(is_example), 0) FROM documents").fetchone()

@@ -18,12 +18,13 @@ def _latest_gold(where: str = "") -> str:
 
 
 def add_gold(conn: sqlite3.Connection, passage_id: str, dimension: str, value_json: str, method: str,
-             decided_by: str, codebook_version: str, note: str, created_at: str) -> int:
-    """Append one gold row (value already checked against the codebook); returns its id."""
+             decided_by: str, codebook_version: str, note: str, created_at: str, rule: str = "") -> int:
+    """Append one gold row (value already checked against the codebook); returns its id. `rule` names
+    the codebook rule(s) that settled it ("P12", "I3/I7"), empty when none was cited."""
     return conn.execute(
         "INSERT INTO gold_labels (passage_id, dimension, value_json, method, decided_by,"
-        " codebook_version, note, created_at) VALUES (?,?,?,?,?,?,?,?)",
-        (passage_id, dimension, value_json, method, decided_by, codebook_version, note, created_at),
+        " codebook_version, note, created_at, rule) VALUES (?,?,?,?,?,?,?,?,?)",
+        (passage_id, dimension, value_json, method, decided_by, codebook_version, note, created_at, rule),
     ).lastrowid
 
 
@@ -39,6 +40,15 @@ def current_gold_value(conn: sqlite3.Connection, passage_id: str, dimension: str
     """(True, value) of the current gold label of one passage and dimension, or (False, None)."""
     row = conn.execute(_latest_gold("passage_id = ? AND dimension = ?"), (passage_id, dimension)).fetchone()
     return (False, None) if row is None else (True, json.loads(row["value_json"]))
+
+
+def gold_history(conn: sqlite3.Connection, passage_id: str, dimension: str) -> list[dict[str, Any]]:
+    """Every gold row of one passage and dimension, oldest first (the last is current), `value` parsed."""
+    rows = [dict(r) for r in conn.execute(
+        "SELECT * FROM gold_labels WHERE passage_id = ? AND dimension = ? ORDER BY id", (passage_id, dimension))]
+    for row in rows:
+        row["value"] = json.loads(row.pop("value_json"))
+    return rows
 
 
 def adjudicated_keys(conn: sqlite3.Connection) -> set[tuple[str, str]]:

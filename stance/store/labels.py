@@ -98,6 +98,12 @@ def current_notes(conn: sqlite3.Connection, passage_id: str) -> dict[str, str]:
     return {r["annotator"]: r["note"] for r in conn.execute(_latest_rows("passage_id = ?"), (passage_id,))}
 
 
+def passage_labels(conn: sqlite3.Connection, passage_id: str) -> dict[str, dict[str, Any]]:
+    """{annotator: {"labels": {dimension: value}, "note": str}} of the current labels of one passage."""
+    return {r["annotator"]: {"labels": json.loads(r["labels_json"]), "note": r["note"]} for r in conn.execute(
+        _latest_rows("passage_id = ?") + " WHERE a.status = 'labelled' ORDER BY a.annotator", (passage_id,))}
+
+
 def first_labellers(conn: sqlite3.Connection, team: Sequence[str]) -> dict[str, str]:
     """{passage id: the member of `team` who labelled or skipped it first} (retractions do not count)."""
     return {r[0]: r[1] for r in conn.execute(

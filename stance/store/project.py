@@ -192,13 +192,15 @@ class Project:
         conn: sqlite3.Connection | None = None,
         created_at: str | None = None,
         codebook_version: str | None = None,
+        rule: str = "",
     ) -> int:
-        """Append a gold label; `method` says how it was reached (unanimous, adjudicated, imported, corpus)."""
+        """Append a gold label; `method` says how it was reached (unanimous, adjudicated, imported, corpus)
+        and `rule` which codebook rule(s) settled it (checked by the caller, `stance.agreement.resolve`)."""
         value = self.codebook.validate_label(dimension, value)
         for name in str(decided_by).replace(";", ",").split(","):  # unanimous gold names every annotator
             check_name(name.strip())
         row = (passage_id, dimension, json.dumps(value, ensure_ascii=False), method, decided_by,
-               codebook_version or self.codebook.version, note or "", created_at or now())
+               codebook_version or self.codebook.version, note or "", created_at or now(), rule or "")
         if conn is None:
             with self.transaction() as tx:
                 return gold.add_gold(tx, *row)

@@ -114,6 +114,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX validation_passages_passage ON validation_passages(passage_id);
     """,
+    # 3: the codebook rule(s) that settled a gold label (an adjudicator's decision cites one), in a field
+    # of its own rather than only inside the free-text note (stance/store/gold.py).
+    """
+    ALTER TABLE gold_labels ADD COLUMN rule TEXT NOT NULL DEFAULT ''
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,6 +3,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const note = $("note");
+  const rule = $("rule");
   let state = null;
   let sel = null;
   let busy = false;
@@ -35,14 +36,27 @@
 
   function render(s) {
     state = s;
-    $("progress").textContent = s.open + (s.open === 1 ? " open disagreement" : " open disagreements") + " · " + s.promoted + " unanimous labels made gold";
+    $("progress").textContent = s.open + (s.open === 1 ? " open disagreement" : " open disagreements") + " · " + s.promoted_total + " unanimous labels made gold";
     $("empty").hidden = !!s.item;
     $("item").hidden = !s.item;
     if (!s.item) return;
     const it = s.item;
     $("doc-title").textContent = it.title || it.passage_id;
-    $("doc-meta").textContent = [it.outlet, it.date, "disagreement " + (s.index + 1) + " of " + s.open].filter(Boolean).join(" · ");
+    const where = s.index === null || s.index === undefined ? "already decided" : "disagreement " + (s.index + 1) + " of " + s.open;
+    $("doc-meta").textContent = [it.outlet, it.date, where].filter(Boolean).join(" · ");
+    $("speaker").textContent = it.speaker ? "Speaker: " + it.speaker : "";
+    $("ctx-prev").textContent = it.context.previous === null ? "(first passage of the document)" : it.context.previous;
+    $("ctx-next").textContent = it.context.next === null ? "(last passage of the document)" : it.context.next;
     $("text").textContent = it.text;
+    renderOthers(it);
+    renderHistory(it);
+    const rules = $("rules");
+    rules.replaceChildren();
+    for (const r of it.rules) {
+      const dt = document.createElement("dt"); dt.textContent = r.id;
+      const dd = document.createElement("dd"); dd.textContent = r.text;
+      rules.append(dt, dd);
+    }
     $("dim-name").textContent = it.dimension;
     $("dim-question").textContent = it.question;
     const tbody = $("votes");
@@ -74,7 +88,58 @@
     }
     sel = it.gold === null || it.gold === undefined ? (it.multi ? [] : null) : it.gold;
     note.value = "";
+    rule.value = "";
     paint();
+  }
+
+  function cell(row, text) { const td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
+
+  function renderOthers(it) {
+    const names = it.choices.map((c) => c.annotator);
+    for (const o of it.other_dimensions) for (const a of Object.keys(o.labels)) if (!names.includes(a)) names.push(a);
+    const head = document.createElement("tr");
+    for (const h of ["dimension"].concat(names, ["gold"])) cell(head, h);
+    $("others-head").replaceChildren(head);
+    const body = $("others");
+    body.replaceChildren();
+    for (const o of it.other_dimensions) {
+      const tr = document.createElement("tr");
+      cell(tr, o.dimension);
+      for (const a of names) cell(tr, o.labels[a] === undefined || o.labels[a] === null ? "" : show(o.labels[a]));
+      cell(tr, o.gold === null ? "" : show(o.gold));
+      body.appendChild(tr);
+    }
+  }
+
+  function renderHistory(it) {
+    const list = $("history");
+    list.replaceChildren();
+    const taken = it.decisions.filter((d) => d.method === "adjudicated");
+    $("history-box").hidden = !taken.length;
+    for (const d of taken) {
+      const li = document.createElement("li");
+      li.textContent = show(d.value) + " by " + d.decided_by + (d.rule ? " (" + d.rule + ")" : "") + (d.note ? ": " + d.note : "") + " · " + d.created_at;
+      list.appendChild(li);
+    }
+  }
+
+  async function showBatch(decided) {
+    const d = await api("GET", "/api/batch?status=" + (decided ? "decided" : "open") + "&limit=500");
+    $("batch").hidden = false;
+    $("batch-title").textContent = (decided ? "Decisions taken: " : "Open disagreements: ") + d.total + (d.total > d.items.length ? " (first " + d.items.length + ")" : "");
+    const body = $("batch-rows");
+    body.replaceChildren();
+    for (const r of d.items) {
+      const tr = document.createElement("tr");
+      cell(tr, r.dimension);
+      cell(tr, decided ? show(r.gold) + (r.rule ? " (" + r.rule + ")" : "") : Object.entries(r.choices).map(([a, v]) => a + ": " + v).join(" · "));
+      cell(tr, r.text);
+      tr.className = "pick";
+      tr.addEventListener("click", () => run("navigation", async () => {
+        render(await api("GET", "/api/item?passage_id=" + encodeURIComponent(r.passage_id) + "&dimension=" + encodeURIComponent(r.dimension)));
+      }));
+      body.appendChild(tr);
+    }
   }
 
   function choose(value) {
@@ -98,7 +163,7 @@
     const it = state.item;
     run("saving", async () => {
       const data = await api("POST", "/api/resolve", { passage_id: it.passage_id, dimension: it.dimension, value: sel,
-        note: note.value, index: state.index });
+        note: note.value, rule: rule.value, index: state.index === null ? 0 : state.index });
       render(data);
       say("gold for " + it.passage_id + " / " + it.dimension + ": " + show(sel === null ? "" : sel), "ok");
     });
@@ -106,14 +171,15 @@
 
   function go(delta) {
     if (!state || !state.item) return;
-    run("navigation", async () => { render(await api("GET", "/api/item?index=" + Math.max(0, state.index + delta))); });
+    const from = state.index === null || state.index === undefined ? 0 : state.index;
+    run("navigation", async () => { render(await api("GET", "/api/item?index=" + Math.max(0, from + delta))); });
   }
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
-    if (e.target === note) {
-      if (e.key === "Escape") { e.preventDefault(); note.blur(); }
-      else if (e.key === "Enter") { e.preventDefault(); note.blur(); resolve(); }
+    if (e.target === note || e.target === rule) {
+      if (e.key === "Escape") { e.preventDefault(); e.target.blur(); }
+      else if (e.key === "Enter") { e.preventDefault(); e.target.blur(); resolve(); }
       return;
     }
     if (e.key === "Enter") { e.preventDefault(); if (!e.repeat) resolve(); }
@@ -132,5 +198,7 @@
     e.currentTarget.blur();
     run("promoting", async () => { const d = await api("POST", "/api/promote", {}); render(d); say(d.promoted + " more unanimous labels made gold", "ok"); });
   });
+  $("show-batch").addEventListener("click", (e) => { e.currentTarget.blur(); run("listing", () => showBatch(false)); });
+  $("show-decided").addEventListener("click", (e) => { e.currentTarget.blur(); run("listing", () => showBatch(true)); });
   run("loading", async () => { render(await api("GET", "/api/item")); });
 })();
