@@ -32,7 +32,8 @@ def corpus_dir() -> Path:
     raise InputError("the embedded corpus is missing (no corpus/documents.jsonl); reinstall policy-stance")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """A JSON Lines file as dicts; a bad line is an InputError naming the file and line."""
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if line.strip():
@@ -72,14 +73,14 @@ def load_corpus(path: Path | None = None, dimensions: list[str] | None = None) -
     docs: list[Document] = []
     gold: list[GoldRow] = []
     by_key: dict[str, Document] = {}
-    for row in _read_jsonl(root / "documents.jsonl"):
+    for row in read_jsonl(root / "documents.jsonl"):
         meta = {k: row.get(k) for k in SEED_META}
         meta["source_lines"] = json.dumps(row.get("source_lines"))
         doc = make_document(row["text"], f"corpus/{row['source_file']}", meta)
         docs.append(doc)
         by_key[row["doc_key"]] = doc
     gold_path = root / "gold.jsonl"
-    for number, row in enumerate(_read_jsonl(gold_path) if gold_path.exists() else [], start=1):
+    for number, row in enumerate(read_jsonl(gold_path) if gold_path.exists() else [], start=1):
         doc = by_key.get(row["doc_key"])
         if doc is None:
             raise InputError(f"{gold_path}: line {number}: unknown doc_key {row['doc_key']!r}")
@@ -93,7 +94,7 @@ def load_corpus(path: Path | None = None, dimensions: list[str] | None = None) -
                              f"of {row['doc_key']}")
         gold.append(_gold_row(passage.id, row, dimensions))
     for part in sorted((root / "examples").glob("*.jsonl")) if (root / "examples").exists() else []:
-        for row in _read_jsonl(part):
+        for row in read_jsonl(part):
             meta = {k: row.get(k) for k in EXAMPLE_META}
             meta.update(outlet=EXAMPLES_OUTLET, title=f"codebook example {row['id']}", external_id=row["id"])
             doc = make_document(row["text"], f"corpus/examples/{part.name}", meta, is_example=True)
@@ -114,9 +115,31 @@ def _gold_row(passage_id: str, row: dict[str, Any], dimensions: list[str] | None
     )
 
 
+def relabel_files(path: Path | None = None) -> list[Path]:
+    """The corpus's relabel files (``relabels/*.jsonl``, oldest first): labels that a reader changed by
+    reading a passage again under a newer codebook, each line in `stance import-labels` JSONL form with
+    the reader, time, codebook version and, in the note, the reason."""
+    folder = (path or corpus_dir()) / "relabels"
+    return sorted(folder.glob("*.jsonl")) if folder.exists() else []
+
+
 def load_into(project: Any, path: Path | None = None) -> tuple[int, int]:
-    """Add the embedded corpus to a project in one transaction: documents, and their gold labels
-    both as the annotator's annotation and as gold (method 'corpus'). Returns (documents, gold passages)."""
+    """Add the embedded corpus to a project: documents, and their gold labels both as the annotator's
+    annotation and as gold (method 'corpus'), in one transaction; then each relabel file through
+    `stance import-labels` (the relabeller's annotation, and gold with method 'imported' where the value
+    changed), so that the history keeps both. A relabel made under another codebook version than the
+    project's is left out. Returns (documents, gold passages)."""
+    added, count = _load_gold(project, path)
+    from .formats.importing import import_labels
+
+    for file in relabel_files(path):
+        versions = {str(r.get("codebook_version")) for r in read_jsonl(file)}
+        if versions == {str(project.codebook.version)}:
+            import_labels(project, file, "jsonl", as_gold=True)
+    return added, count
+
+
+def _load_gold(project: Any, path: Path | None) -> tuple[int, int]:
     corpus = load_corpus(path, project.codebook.dimension_names)
     with project.transaction() as conn:
         added = project.add_documents(corpus.documents, conn)[0]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .corpus import corpus_dir
+from .corpus import corpus_dir, read_jsonl
 from .errors import InputError
 from .ingest import Document, make_document
 
@@ -70,7 +70,8 @@ class RealPassage:
     decided_by: str = ""
     rule: str = ""  # the codebook rule(s) that settled adjudicated dimensions
     codebook_version: str = ""
-    gold: dict[str, dict[str, str]] = field(default_factory=dict)  # {dimension: method, decided_by, note, created_at}
+    # {dimension: method, decided_by, note, created_at and, when adjudicated, the rule the adjudicator cited}
+    gold: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,18 +97,6 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """A JSON Lines file as dicts; a bad line is an InputError naming the file and line."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
-    return rows
-
-
 def _normalise_newlines(text: str) -> str:
     # what ingest does to every document's text (stance.ingest), so offsets and ids agree with a project
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -130,13 +119,13 @@ def _passage(row: dict[str, Any], corpus: str, doc: Document, text: str, where: 
 
 def _us_part(folder: Path) -> tuple[list[Document], list[RealPassage]]:
     docs: dict[str, Document] = {}
-    for row in read_rows(folder / "us_documents.jsonl"):
+    for row in read_jsonl(folder / "us_documents.jsonl"):
         meta = {k: row.get(k) for k in US_META}
         meta.update(corpus="us", external_id=row["doc_key"])
         docs[row["doc_key"]] = make_document(row["text"], "corpus/real/us_documents.jsonl", meta)
     passages = []
     path = folder / "us_passages.jsonl"
-    for number, row in enumerate(read_rows(path), start=1):
+    for number, row in enumerate(read_jsonl(path), start=1):
         where = f"{path}: line {number}"
         doc = docs.get(row["doc_key"])
         if doc is None:
@@ -150,7 +139,7 @@ def _us_part(folder: Path) -> tuple[list[Document], list[RealPassage]]:
 
 
 def _un_part(folder: Path, source: Path) -> tuple[list[Document], list[RealPassage]]:
-    meta_rows = {r["statement_id"]: r for r in read_rows(folder / "un_statements.jsonl")}
+    meta_rows = {r["statement_id"]: r for r in read_jsonl(folder / "un_statements.jsonl")}
     raw: dict[str, str] = {}
     with source.open(encoding="utf-8") as fh:
         for line in fh:
@@ -168,7 +157,7 @@ def _un_part(folder: Path, source: Path) -> tuple[list[Document], list[RealPassa
         docs[key] = make_document(_normalise_newlines(raw[key]), f"{source}:{key}", meta)
     passages = []
     path = folder / "un_standoff.jsonl"
-    for number, row in enumerate(read_rows(path), start=1):
+    for number, row in enumerate(read_jsonl(path), start=1):
         where = f"{path}: line {number}"
         key = row["statement_id"]
         if key not in docs:
@@ -197,7 +186,7 @@ def load_real(root: Path | None = None, shared: Path | None = None) -> RealCorpu
         skipped.append(f"UN General Debate passages left out: {source} not found (set STANCE_SHARED to the "
                        "folder holding corpora/un-general-debate)")
     present = {p.passage_id for p in passages}
-    annotations = [a for a in read_rows(folder / "annotations.jsonl") if a["passage_id"] in present]
+    annotations = [a for a in read_jsonl(folder / "annotations.jsonl") if a["passage_id"] in present]
     return RealCorpus(docs, passages, annotations, skipped)
 
 
@@ -229,7 +218,7 @@ def load_real_into(project: Any, root: Path | None = None, shared: Path | None =
                 project.add_gold(p.passage_id, dim, value, method=how.get("method") or p.method,
                                  decided_by=how.get("decided_by") or p.decided_by, note=how.get("note", p.rule),
                                  conn=conn, created_at=how.get("created_at"),
-                                 codebook_version=p.codebook_version or None)
+                                 codebook_version=p.codebook_version or None, rule=how.get("rule", ""))
             count += 1
     return real, count
 
@@ -245,7 +234,7 @@ def gold_counts(root: Path | None = None, codebook: Any = None) -> pd.DataFrame:
 
     cb = codebook or load_codebook()
     folder = real_dir(root)
-    parts = {"us": read_rows(folder / "us_passages.jsonl"), "un": read_rows(folder / "un_standoff.jsonl")}
+    parts = {"us": read_jsonl(folder / "us_passages.jsonl"), "un": read_jsonl(folder / "un_standoff.jsonl")}
     rows = []
     for dim in cb.dimensions:
         for value in dim.value_names:

@@ -14,8 +14,9 @@ import pytest
 from conftest import REPO, SHARED
 
 from stance.codebook import default_codebook_path, load_codebook
+from stance.corpus import read_jsonl
 from stance.errors import InputError
-from stance.real_corpus import DIMENSIONS, UN_RELATIVE, load_real, load_real_into, read_rows, real_dir, sha256
+from stance.real_corpus import DIMENSIONS, UN_RELATIVE, load_real, load_real_into, real_dir, sha256
 
 UN_SOURCE = SHARED / UN_RELATIVE
 US_SOURCE = SHARED / "corpora" / "us-presidential-speeches-2017-2024"
@@ -32,8 +33,8 @@ def real():
 
 def test_us_passages_are_their_documents_text_at_their_offsets():
     folder = real_dir()
-    docs = {r["doc_key"]: r["text"] for r in read_rows(folder / "us_documents.jsonl")}
-    rows = read_rows(folder / "us_passages.jsonl")
+    docs = {r["doc_key"]: r["text"] for r in read_jsonl(folder / "us_documents.jsonl")}
+    rows = read_jsonl(folder / "us_passages.jsonl")
     assert len(rows) >= 800 and len({r["doc_key"] for r in rows}) >= 50
     for row in rows:
         text = docs[row["doc_key"]][row["start"]:row["end"]]
@@ -51,7 +52,7 @@ def test_us_documents_are_the_speeches_of_the_shared_corpus():
         with (US_SOURCE / name).open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 source[(row["Date"], row["Title"])] = row
-    for doc in read_rows(real_dir() / "us_documents.jsonl"):
+    for doc in read_jsonl(real_dir() / "us_documents.jsonl"):
         original = source[(doc["date"], doc["title"])]
         # ingest turns "\r\n" into "\n"; nothing else differs
         assert doc["text"] == original["Transcript"].replace("\r\n", "\n").replace("\r", "\n"), doc["doc_key"]
@@ -61,11 +62,11 @@ def test_us_documents_are_the_speeches_of_the_shared_corpus():
 def test_un_part_ships_no_text():
     folder = real_dir()
     for name in ("un_standoff.jsonl", "un_statements.jsonl"):
-        for row in read_rows(folder / name):
+        for row in read_jsonl(folder / name):
             assert "text" not in row, row
             # the only long strings are the readers' and adjudicator's notes (gold fields)
             assert all(len(str(v)) < 200 for k, v in row.items() if k not in ("rule", "gold")), row
-    annotations = read_rows(folder / "annotations.jsonl")
+    annotations = read_jsonl(folder / "annotations.jsonl")
     assert all("text" not in a for a in annotations)
 
 
@@ -78,7 +79,7 @@ def test_un_passages_resolve_against_the_shared_corpus(real):
     for line in UN_SOURCE.open(encoding="utf-8"):
         record = json.loads(line)
         raw[record["id"]] = record["text"]
-    for row in read_rows(real_dir() / "un_standoff.jsonl"):
+    for row in read_jsonl(real_dir() / "un_standoff.jsonl"):
         text = raw[row["statement_id"]][row["start"]:row["end"]].replace("\r", "\n")
         assert sha256(text) == row["sha256"], row["passage_id"]
 
@@ -89,7 +90,7 @@ def test_a_changed_shared_copy_is_an_error_naming_the_statement(tmp_path):
     (corpus / "real").mkdir(parents=True)
     for path in real_dir().glob("*.jsonl"):
         (corpus / "real" / path.name).write_bytes(path.read_bytes())
-    standoff = read_rows(real_dir() / "un_standoff.jsonl")
+    standoff = read_jsonl(real_dir() / "un_standoff.jsonl")
     first = standoff[0]
     shared = tmp_path / "shared"
     (shared / UN_RELATIVE).parent.mkdir(parents=True)
@@ -118,7 +119,7 @@ def packaged_codebook(version: str):
 
 
 def test_every_reader_label_is_valid_for_its_codebook_version():
-    rows = read_rows(real_dir() / "annotations.jsonl")
+    rows = read_jsonl(real_dir() / "annotations.jsonl")
     for row in rows:
         version = row["codebook_version"]
         cb = packaged_codebook(version)
@@ -131,10 +132,10 @@ def test_every_reader_label_is_valid_for_its_codebook_version():
 
 
 def test_every_passage_read_once_and_a_third_read_twice():
-    rows = read_rows(real_dir() / "annotations.jsonl")
+    rows = read_jsonl(real_dir() / "annotations.jsonl")
     readers = Counter(r["passage_id"] for r in rows)
     sampled = {r["passage_id"] for name in ("us_passages.jsonl", "un_standoff.jsonl")
-               for r in read_rows(real_dir() / name)}
+               for r in read_jsonl(real_dir() / name)}
     assert set(readers) == sampled and len(sampled) >= 1500
     assert max(readers.values()) == 2
     assert sum(n == 2 for n in readers.values()) >= 0.3 * len(sampled)
@@ -153,12 +154,12 @@ def test_loading_into_a_project_keeps_ids_and_labels(project, real):
 
 
 def _gold_rows() -> list[dict]:
-    return read_rows(real_dir() / "us_passages.jsonl") + read_rows(real_dir() / "un_standoff.jsonl")
+    return read_jsonl(real_dir() / "us_passages.jsonl") + read_jsonl(real_dir() / "un_standoff.jsonl")
 
 
 def test_every_passage_has_gold_valid_for_its_codebook_version_and_says_how_it_was_reached():
     readers: dict[str, dict[str, dict]] = {}
-    for a in read_rows(real_dir() / "annotations.jsonl"):
+    for a in read_jsonl(real_dir() / "annotations.jsonl"):
         readers.setdefault(a["passage_id"], {})[a["annotator"]] = a
     for row in _gold_rows():
         pid = row["passage_id"]

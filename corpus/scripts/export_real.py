@@ -16,8 +16,12 @@ Moves recorded labels from the project to files; it never makes or changes a lab
                         and the gold labels once there are any.
 
 Every passage is checked against the project (same id and text) before anything is written.
+Each adjudicated dimension's `gold` entry also gets `rule`, the codebook rule(s) the adjudicator cited,
+from the adjudicator's log (`adjudication_log.jsonl`: passage, dimension, value and rule of every
+decision); `--rules-only` adds them to files already written, changing nothing else.
 
-    python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real
+    python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real --gold
+    python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real --rules-only
 """
 
 from __future__ import annotations
@@ -79,12 +83,40 @@ def gold_rows(project: Project) -> dict[str, dict[str, Any]]:
     return out
 
 
+def attach_rules(rows: list[dict[str, Any]], log: list[dict[str, Any]]) -> int:
+    """Put each logged decision's rule into the matching adjudicated dimension of `rows` (same passage,
+    dimension and value); returns how many were attached. A logged decision without its gold is an error."""
+    by_key = {(r["passage_id"], r["dimension"]): r for r in log}
+    attached = 0
+    for row in rows:
+        for dim, how in row.get("gold", {}).items():
+            entry = by_key.get((row["passage_id"], dim))
+            if how["method"] != "adjudicated" or entry is None:
+                continue
+            if entry["adjudicator"] != row[dim]:
+                raise SystemExit(f"{row['passage_id']} {dim}: the log says {entry['adjudicator']!r}, gold is {row[dim]!r}")
+            how["rule"] = entry["rule"]
+            attached += 1
+    return attached
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--labelling", type=Path, default=Path("/work/labelling"))
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "real")
     parser.add_argument("--gold", action="store_true", help="also write the gold labels (once adjudication is done)")
+    parser.add_argument("--rules-only", action="store_true",
+                        help="only add the adjudicator's rules to the gold of files already in --out")
     args = parser.parse_args(argv)
+    log = read_jsonl(args.labelling / "adjudication_log.jsonl")
+    if args.rules_only:
+        attached = 0
+        for name in ("us_passages.jsonl", "un_standoff.jsonl"):
+            rows = read_jsonl(args.out / name)
+            attached += attach_rules(rows, log)
+            write_jsonl(args.out / name, rows)
+        print(f"{attached} adjudicated dimensions given their rule ({len(log)} decisions logged)")
+        return
     project = Project.open(args.labelling / "project")
     sample = read_jsonl(args.labelling / "sample.jsonl")
     corpus_of = {s["passage_id"]: s["corpus"] for s in sample}
@@ -108,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     write_jsonl(args.out / "annotations.jsonl", annotations)
 
     gold = gold_rows(project) if args.gold else {}
+    attach_rules([{"passage_id": pid, **g} for pid, g in gold.items()], log)  # fills the shared `gold` dicts
     docs = {r["doc_key"]: r for r in read_jsonl(args.labelling / "documents" / "us_speeches.jsonl")}
     doc_text = {row[0]: row[1] for row in project.conn.execute("SELECT id, text FROM documents")}
     order = sorted(sample, key=lambda s: (s["corpus"], s["date"], s["doc_key"], s["seq"]))

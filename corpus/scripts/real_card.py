@@ -12,7 +12,8 @@ from collections import Counter
 
 import pandas as pd
 
-from stance.real_corpus import gold_counts, read_rows, real_dir
+from stance.corpus import read_jsonl
+from stance.real_corpus import gold_counts, real_dir
 
 MIN_PER_VALUE = 40  # issue 13: aim for at least 40 real passages of every value of these dimensions
 CHECKED = ("posture", "intervention", "role", "voice")
@@ -28,8 +29,8 @@ def markdown(frame: pd.DataFrame) -> str:
 def card() -> str:
     counts = gold_counts()
     short = counts[counts["dimension"].isin(CHECKED) & (counts["total"] < MIN_PER_VALUE)]
-    parts = {"us speeches": read_rows(real_dir() / "us_passages.jsonl"),
-             "un statements": read_rows(real_dir() / "un_standoff.jsonl")}
+    parts = {"us speeches": read_jsonl(real_dir() / "us_passages.jsonl"),
+             "un statements": read_jsonl(real_dir() / "un_standoff.jsonl")}
     methods = pd.DataFrame([
         {"source": name, "passages": len(rows), **{m: n for m, n in sorted(Counter(
             r.get("gold_method", "no gold yet") for r in rows).items())}}
