@@ -118,3 +118,35 @@ def test_data_card_counts_match_the_command(tmp_path):
     card = (corpus_dir() / "README.md").read_text(encoding="utf-8")
     in_card = card.split("<!-- counts:start -->")[1].split("<!-- counts:end -->")[0].strip().splitlines()
     assert in_card == produced, "regenerate the table in corpus/README.md with the command it names"
+
+
+def test_t4_relabels_become_current_gold_and_keep_the_history(tmp_path):
+    """The boilerplate relabelled under codebook 1.2 (T4) by reading: current gold is the relabel, the 1.1
+    label stays in the history, every boilerplate passage of the corpus was re-read, loading twice adds nothing."""
+    from stance.corpus import read_jsonl, relabel_files
+    from stance.store import Project, gold_history
+
+    [file] = relabel_files()
+    relabels = {r["passage_id"]: r for r in read_jsonl(file)}
+    corpus = load_corpus()
+    boilerplate = {g.passage_id for g in corpus.gold if g.labels["role"] == "other"}
+    assert set(relabels) == boilerplate and len(boilerplate) == 44
+    assert {r["annotator"] for r in relabels.values()} == {"relabeller-d"}
+    project = Project.init(tmp_path / "p")
+    load_into(project)
+    before = project.conn.execute("SELECT COUNT(*) FROM gold_labels").fetchone()[0]
+    changed = 0
+    for pid, r in relabels.items():
+        history = gold_history(project.conn, pid, "topic")
+        assert history[-1]["value"] == r["topic"]
+        if history[0]["value"] != r["topic"]:
+            changed += 1
+            assert (history[0]["codebook_version"], history[0]["method"]) == ("1.1", "corpus")
+            assert (history[-1]["codebook_version"], history[-1]["method"], history[-1]["decided_by"]) == (
+                "1.2", "imported", "relabeller-d")
+            assert r["topic"] == ["none"] and "relabel under 1.2" in history[-1]["note"]
+        for dim in ("posture", "intervention", "role", "voice"):  # T4 changes only the topic
+            assert gold_history(project.conn, pid, dim)[-1]["value"] == r[dim]
+    assert changed == 39
+    load_into(project)
+    assert project.conn.execute("SELECT COUNT(*) FROM gold_labels").fetchone()[0] == before
