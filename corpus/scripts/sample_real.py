@@ -32,7 +32,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from stance.ingest import TableOptions, read_jsonl
+from stance.documents import TableOptions
+from stance.ingest import read_path
 from stance.real_corpus import FORCE_TERMS, FOREIGN_TERMS
 from stance.real_corpus import keyword_stratum as stratum
 
@@ -101,16 +102,22 @@ def pick_un_statements(docs: list[dict], rng: random.Random) -> list[dict]:
     return [rng.choice(sorted(by_cell[cell], key=lambda d: d["doc_key"])) for cell in sorted(by_cell)]
 
 
+CONTEXT_KEY = "context_previous_paragraph (do not label)"
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
+    """One JSON object a line; empty metadata is left out, but a reader's context key is always there
+    (null for the first passage of a document, as the reader guide says)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
+            kept = {k: v for k, v in row.items() if v is not None or k == CONTEXT_KEY}
+            fh.write(json.dumps(kept, ensure_ascii=False) + "\n")
 
 
 def ingested(path: Path) -> list:
     """The documents exactly as `stance ingest PATH --id-col doc_key` makes them."""
-    return read_jsonl(path, {}, "paragraph", TableOptions(text_col="text", id_col="doc_key"),
+    return read_path(path, {}, "paragraph", TableOptions(text_col="text", id_col="doc_key"),
                       on_skip=lambda where, why: None)
 
 
@@ -183,7 +190,7 @@ def reader_line(c: dict) -> dict:
         "passage_id": c["passage_id"],
         "source": "US presidential speech" if c["corpus"] == "us" else "UN General Debate statement",
         "title": c["title"], "speaker": speaker, "date": c["date"],
-        "context_previous_paragraph (do not label)": c["context_previous_paragraph"],
+        CONTEXT_KEY: c["context_previous_paragraph"],
         "text": c["text"],
     }
 
