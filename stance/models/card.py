@@ -7,6 +7,7 @@ import json
 import platform
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .evaluate import SCALAR_METRICS, EvaluationResult
 
@@ -161,4 +162,19 @@ def render_markdown(card: dict) -> str:
             lines.append(f"\n> Note: {w}")
     if card["warnings"]:
         lines += ["", "## Training notes", ""] + [f"- {w}" for w in card["warnings"]]
+    for section in card.get("sections", []):
+        lines += ["", f"## {section['title']}", "", section["markdown"]]
     return "\n".join(lines) + "\n"
+
+
+def add_card_section(model_path: str | Path, title: str, markdown: str, data: Any = None) -> dict:
+    """Add (or replace) a titled section of the card beside a saved model, such as the figures per genre
+    of the text it was trained on: kept in the JSON card under "sections" (with `data`) and appended to
+    the Markdown card. Returns the card."""
+    jpath, mpath = card_paths(model_path)
+    card = json.loads(jpath.read_text(encoding="utf-8"))
+    sections = [s for s in card.get("sections", []) if s.get("title") != title]
+    card["sections"] = [*sections, {"title": title, "markdown": markdown, "data": data}]
+    jpath.write_text(json.dumps(card, indent=2, default=str), encoding="utf-8")
+    mpath.write_text(render_markdown(card), encoding="utf-8")
+    return card
