@@ -59,7 +59,7 @@ def overall(evaluation) -> pd.DataFrame:
     for d in evaluation.dimensions.values():
         if not d.evaluated:
             continue
-        second = "accuracy" if "accuracy" in d.metrics else "micro_f1"
+        second = "micro_f1" if "micro_f1" in d.metrics else "accuracy"
         row = {"dimension": d.dimension, "passages (documents)": f"{d.passages} ({d.documents})"}
         for metric, label in (("macro_f1", "macro-F1"), (second, "accuracy")):
             m, b = d.metrics[metric], d.baseline[metric]

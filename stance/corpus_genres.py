@@ -186,7 +186,7 @@ def figures_table(figures: list[GenreFigure]) -> pd.DataFrame:
     and where the model's point estimate is below either of them."""
     rows = []
     for f in figures:
-        second = "accuracy" if "accuracy" in f.model else "micro_f1"
+        second = "micro_f1" if "micro_f1" in f.model else "accuracy"
         row = {"trained on": f.trained_on, "tested on": f.tested_on, "dimension": f.dimension,
                "passages (documents)": f"{f.passages} ({f.documents})"}
         below = []
@@ -265,7 +265,7 @@ def summary_lines(figures: list[GenreFigure]) -> list[str]:
     """One short line per figure for a terminal: macro-F1 and accuracy beside the test genre's majority."""
     out = []
     for f in figures:
-        second = "accuracy" if "accuracy" in f.model else "micro_f1"
+        second = "micro_f1" if "micro_f1" in f.model else "accuracy"
         m, a = f.model["macro_f1"], f.model[second]
         flag = " (below a constant answer)" if f.loses("macro_f1") or f.loses(second) else ""
         out.append(f"  {f.trained_on} -> {f.tested_on}, {f.dimension}: macro-F1 {m['value']:.2f} "
