@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .card import registered_card
 from .data import MIN_PER_CLASS, gold_data
-from .evaluate import DimensionEvaluation, EvaluationResult, evaluate, evaluate_holdout
+from .evaluate import evaluate, evaluate_holdout
+from .evaluation import DimensionEvaluation, EvaluationResult
 from .explain import explain, top_terms
 from .features import EmbeddingFeatures, TargetFeatures, make_vectorizer
 from .head import LinearHead

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .evaluate import SCALAR_METRICS, EvaluationResult
+from .evaluation import SCALAR_METRICS, EvaluationResult
 
 ERRORS_DECIMALS = 6  # stored out-of-fold probabilities: far finer than any figure the report prints
 LIBRARIES = ("policy-stance", "scikit-learn", "numpy", "scipy", "skops", "sentence-transformers")

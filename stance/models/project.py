@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ModelError
-from .evaluate import SCALAR_METRICS, EvaluationResult, evaluate
+from .evaluate import evaluate
+from .evaluation import SCALAR_METRICS, EvaluationResult
 from .model import StanceModel
 from .persist import load_model, save_model
 from .train import train
