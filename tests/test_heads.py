@@ -45,8 +45,13 @@ def test_tfidf_head_predicts_exactly_as_before_the_seam(seed_project, tfidf_mode
     frame = seed_project.gold_frame(include_examples=True)[["passage_id", "doc_id", "text"]]
     scored = score_frame(tfidf_model, frame, terms=3, codebook=seed_project.codebook)
     assert len(scored) == expected["passages"]
-    for column, values in expected["columns"].items():
-        assert scored[column].tolist() == values, column
+    # Topic is left out: after the fixture was made, 39 seed and example passages were re-read under
+    # codebook rule T4 and their topic gold changed (corpus/relabels/), so the topic classifier now trains
+    # on other labels. The other dimensions train on the same labels and the same texts as then.
+    compared = [c for c in expected["columns"] if c.split(":")[0] != "topic"]
+    assert len(compared) == len(expected["columns"]) - 7
+    for column in compared:
+        assert scored[column].tolist() == expected["columns"][column], column
 
 
 def test_saved_tfidf_model_predicts_the_same_and_names_its_head(tfidf_model, seed_project, tmp_path):
