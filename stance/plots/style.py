@@ -118,7 +118,8 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
     out = []
     for ext in formats:
         path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=150, metadata={"Date": None} if ext in ("svg", "pdf") else None)
+        with house_style():  # savefig reads svg.fonttype then: SVG text stays text, searchable and editable
+            fig.savefig(path, dpi=150, metadata={"Date": None} if ext in ("svg", "pdf") else None)
         out.append(path)
     return out
 
