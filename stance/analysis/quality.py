@@ -63,18 +63,22 @@ def _num(v) -> float:
     return np.nan if v is None else float(v)
 
 
+def _latest_models(project, dimensions: list[str] | None):
+    """(dimension, registry entry, card) of the project's latest model per dimension that has one."""
+    from ..models import registered_card
+
+    for dim in dimensions or project.codebook.dimension_names:
+        entry = project.latest_model(dim)
+        if entry is not None:
+            yield dim, entry, registered_card(entry)
+
+
 def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
     """Cross-validated figures of the project's latest model per dimension, beside the majority-
     class baseline, from the metrics and card stored when the model was trained (a model trained in
     another project brings its own card)."""
-    from ..models import registered_card
-
     rows = []
-    for dim in dimensions or project.codebook.dimension_names:
-        entry = project.latest_model(dim)
-        if entry is None:
-            continue
-        card = registered_card(entry)
+    for dim, entry, card in _latest_models(project, dimensions):
         ev = card.get("evaluation") or {}
         base = ev.get("majority_baseline", {})
         training = dict(card.get("training_data", {}))
@@ -96,14 +100,8 @@ def learning_curves(project, dimensions: list[str] | None = None) -> pd.DataFram
     """The learning curve each dimension's latest model stored when it was trained with a learning curve
     (`stance train --learning-curve`): macro-F1 on held-out documents by labelled passages trained on,
     with the majority-class baseline and the model's head. Empty when no model stored one."""
-    from ..models import registered_card
-
     rows = []
-    for dim in dimensions or project.codebook.dimension_names:
-        entry = project.latest_model(dim)
-        if entry is None:
-            continue
-        card = registered_card(entry)
+    for dim, entry, card in _latest_models(project, dimensions):
         ev = card.get("evaluation") or {}
         head = (entry.get("card") or {}).get("head") or (entry.get("card") or {}).get("features") or ""
         baseline = ((ev.get("majority_baseline") or {}).get("macro_f1") or {}).get("value", np.nan)
