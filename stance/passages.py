@@ -17,6 +17,11 @@ UNITS = ("paragraph", "sentence", "document")
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 
+# One character that does not end a sentence: anything but . ! ?, or one of them not followed by a space and a
+# capital (a sentence start), or the full stop of an initial or title ("U.S.", "D.C.", "Dr.", "Mrs.").
+_IN_SENTENCE = (r"[^.!?]|[.!?](?![\"”’)]*\s+[\"“‘]?[A-Z])|(?<=\b[A-Z])\.|(?<=\b(?:Dr|Mr|Ms|Jr|Sr|St))\."
+                r"|(?<=\bMrs)\.")
+
 # Boilerplate found on news and magazine pages. Each kind is a regex tried on the stripped
 # passage; `max_words` keeps a long real paragraph that happens to mention a newsletter from
 # being flagged. Flags only mark passages so that queues and reports can skip them.
@@ -32,10 +37,15 @@ _BOILERPLATE: list[tuple[str, re.Pattern[str], int]] = [
                               r"|music|silence|pause|end of (?:transcript|remarks)|spoke in)\b[^\])]{0,40}[\])]\.?$",
                               re.I), 8),
     ("copyright", re.compile(r"^(?:©|\(c\)\s|copyright\b)|all rights reserved", re.I), 40),
-    ("bio", re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}),? (?:is|was|serves as) (?:an? |the )?"
-                       r".{0,160}?\b(?i:fellow|director|professor|editor|correspondent|reporter|analyst|author"
-                       r"|writer|president|researcher|contributor|columnist|scholar|officer|chair|founder"
-                       r"|journalist|lecturer|associate)\b"), 80),
+    # An author bio says who a person is in its first sentence ("Jane Doe is a senior fellow at ..."):
+    # the role word must come before that sentence ends, and a name never starts with an article or a
+    # pronoun. Without both, speeches were flagged: "The Marshall Plan was built on ... As President
+    # Truman said", "Judge Barrett is a graduate of ... At Notre Dame, she ... served as the Executive Editor".
+    ("bio", re.compile(r"^(?!(?:The|This|That|These|Those|Our|Their|His|Her|Its|My|As|But|And)\b)"
+                       r"(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}),? (?:is|was|serves as) (?:an? |the )?"
+                       r"(?:" + _IN_SENTENCE + r"){0,160}?\b(?i:fellow|director|professor|editor|correspondent|reporter"
+                       r"|analyst|author|writer|president|researcher|contributor|columnist|scholar|officer|chair"
+                       r"|founder|journalist|lecturer|associate)\b"), 80),
 ]
 _HEADING = re.compile(r"^[^.!?]{1,80}:$")
 _BIO = next(pattern for kind, pattern, _ in _BOILERPLATE if kind == "bio")
