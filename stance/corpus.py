@@ -16,7 +16,7 @@ from typing import Any
 from .codebook import load_codebook
 from .errors import InputError
 from .ingest import Document, make_document
-from .store import gold_passages
+from .store import RELABEL, gold_passages
 
 EXAMPLES_OUTLET = "codebook examples (written by the team)"
 
@@ -126,8 +126,9 @@ def relabel_files(path: Path | None = None) -> list[Path]:
 def load_into(project: Any, path: Path | None = None) -> tuple[int, int]:
     """Add the embedded corpus to a project: documents, and their gold labels both as the annotator's
     annotation and as gold (method 'corpus'), in one transaction; then each relabel file through
-    `stance import-labels` (the relabeller's annotation, and gold with method 'imported' where the value
-    changed), so that the history keeps both. A relabel made under another codebook version than the
+    `stance import-labels --relabel` (the relabeller's annotation with source 'relabel', and gold with
+    method 'imported' where the value changed), so that the history keeps both and agreement counts only
+    the independent readings. A relabel made under another codebook version than the
     project's is left out. Returns (documents, gold passages)."""
     added, count = _load_gold(project, path)
     from .formats.importing import import_labels
@@ -135,7 +136,7 @@ def load_into(project: Any, path: Path | None = None) -> tuple[int, int]:
     for file in relabel_files(path):
         versions = {str(r.get("codebook_version")) for r in read_jsonl(file)}
         if versions == {str(project.codebook.version)}:
-            import_labels(project, file, "jsonl", as_gold=True)
+            import_labels(project, file, "jsonl", as_gold=True, source=RELABEL)
     return added, count
 
 

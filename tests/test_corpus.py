@@ -150,3 +150,37 @@ def test_t4_relabels_become_current_gold_and_keep_the_history(tmp_path):
     assert changed == 39
     load_into(project)
     assert project.conn.execute("SELECT COUNT(*) FROM gold_labels").fetchone()[0] == before
+
+
+def test_agreement_counts_only_independent_readings_not_the_relabels(tmp_path):
+    """The relabeller re-read 44 passages knowing their 1.1 labels: not a second reader. `stance agree` on
+    the embedded corpus counts only the real passages both readers read, says what it left out, and the
+    relabels stay in the history (who, when, codebook version)."""
+    from click.testing import CliRunner
+
+    from stance.agreement import agreement, disagreements
+    from stance.cli import main
+    from stance.real_corpus import load_real_into
+    from stance.store import Project
+
+    project = Project.init(tmp_path / "p")
+    load_into(project)
+    real, _ = load_real_into(project)
+    readers: dict[str, set[str]] = {}
+    for a in real.annotations:
+        readers.setdefault(a["passage_id"], set()).add(a["annotator"])
+    double_read = sum(len(who) >= 2 for who in readers.values())
+
+    report = agreement(project, bootstrap=0)
+    assert "relabeller-d" not in report.annotators and report.relabels == {"relabeller-d": 44}
+    assert {d.n_overlap for d in report.dimensions.values()} == {double_read}
+    assert not any("relabeller-d" in c for c in disagreements(project)["choices"])
+    kept = project.conn.execute(
+        "SELECT COUNT(DISTINCT passage_id), MIN(codebook_version), MIN(created_at), MIN(source) FROM annotations"
+        " WHERE annotator = 'relabeller-d'").fetchone()
+    assert tuple(kept) == (44, "1.2", "2026-12-02T08:00:00+00:00", "relabel")
+
+    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert "relabeller-d" not in result.output.splitlines()[0]
+    assert "Left out: relabels (44 by relabeller-d)" in result.output

@@ -209,3 +209,34 @@ def test_data_card_agreement_is_what_stance_agree_says_of_the_stored_labels(tmp_
     assert in_card == produced, "regenerate the agreement table in corpus/README.md with the command it names"
     alphas = {line.split(" | ")[0].strip("| "): float(line.split(" | ")[4]) for line in produced[2:]}
     assert all(alphas[d] >= 0.7 for d in ("posture", "intervention", "voice")), alphas
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_gold_export_carries_the_rule_that_settled_each_adjudicated_dimension(tmp_path, fmt):
+    """`stance export --gold` on a project (a SQLite file) holding the real US passages: every adjudicated
+    dimension's rule comes out beside its method, and the file imports back."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from stance.cli import main
+    from stance.store import Project
+
+    project = Project.init(tmp_path / "p")
+    load_real_into(project, shared=Path("/nonexistent"))  # the US part: no shared corpus needed
+    out = tmp_path / f"gold.{fmt}"
+    result = CliRunner().invoke(main, ["export", "--project", str(project.path), "--gold", "--format", fmt,
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = (read_jsonl(out) if fmt == "jsonl" else
+                pd.read_csv(out, keep_default_na=False, dtype=str).to_dict("records"))
+    rule_of = {r["passage_id"]: r["rule"] for r in exported}
+    rows = read_jsonl(real_dir() / "us_passages.jsonl")
+    expected = {r["passage_id"]: "; ".join(f"{d}: {r['gold'][d]['rule']}" for d in DIMENSIONS
+                                           if r["gold"][d].get("rule")) for r in rows if "gold" in r}
+    assert sum(bool(v) for v in expected.values()) >= 40  # the adjudicated US passages
+    assert {pid: rule_of[pid] for pid in expected} == expected
+    adjudicated = next(r for r in exported if r["rule"])
+    assert "adjudicated" in adjudicated["method"] and adjudicated["rule"].split(": ")[0] in DIMENSIONS
+    result = CliRunner().invoke(main, ["import-labels", str(out), "--project", str(project.path), "--format", fmt,
+                                       "--annotator", "gold-copy"])
+    assert result.exit_code == 0 and f"Imported {len(exported)} annotations" in result.output, result.output

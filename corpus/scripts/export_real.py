@@ -15,12 +15,15 @@ Moves recorded labels from the project to files; it never makes or changes a lab
                         end, sha256 (offsets into ../shared/corpora/un-general-debate/speeches.jsonl),
                         and the gold labels once there are any.
 
+With --with-topup the passages of the top-up sample (topup_sample.jsonl, corpus/scripts/sample_topup.py)
+are written too, each marked "sample": "topup": they were chosen by a filter, not at random.
+
 Every passage is checked against the project (same id and text) before anything is written.
 Each adjudicated dimension's `gold` entry also gets `rule`, the codebook rule(s) the adjudicator cited,
 from the adjudicator's log (`adjudication_log.jsonl`: passage, dimension, value and rule of every
 decision); `--rules-only` adds them to files already written, changing nothing else.
 
-    python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real --gold
+    python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real --gold --with-topup
     python corpus/scripts/export_real.py --labelling /work/labelling --out corpus/real --rules-only
 """
 
@@ -100,11 +103,18 @@ def attach_rules(rows: list[dict[str, Any]], log: list[dict[str, Any]]) -> int:
     return attached
 
 
+def _topup(s: dict[str, Any]) -> dict[str, str]:
+    """The field that marks a top-up passage (drawn by a filter, not at random: left out of weighting)."""
+    return {"sample": "topup"} if s.get("sample") == "topup" else {}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--labelling", type=Path, default=Path("/work/labelling"))
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "real")
     parser.add_argument("--gold", action="store_true", help="also write the gold labels (once adjudication is done)")
+    parser.add_argument("--with-topup", action="store_true",
+                        help="also the top-up passages (topup_sample.jsonl), once their readers are done")
     parser.add_argument("--rules-only", action="store_true",
                         help="only add the adjudicator's rules to the gold of files already in --out")
     args = parser.parse_args(argv)
@@ -119,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     project = Project.open(args.labelling / "project")
     sample = read_jsonl(args.labelling / "sample.jsonl")
+    topup = args.labelling / "topup_sample.jsonl"  # corpus/scripts/sample_topup.py: marked "sample": "topup"
+    if args.with_topup and topup.exists():
+        sample += [dict(s, sample="topup") for s in read_jsonl(topup)]
     corpus_of = {s["passage_id"]: s["corpus"] for s in sample}
 
     # Each sampled passage is the project's passage: same id, same text, offsets into the ingested text.
@@ -154,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
 
     write_jsonl(args.out / "us_passages.jsonl", [
         {"doc_key": s["doc_key"], "passage_id": s["passage_id"], "seq": s["seq"], "start": s["start"],
-         "end": s["end"], "sha256": s["sha256"], "text": s["text"], **gold_of(s["passage_id"])}
+         "end": s["end"], "sha256": s["sha256"], "text": s["text"], **_topup(s), **gold_of(s["passage_id"])}
         for s in order if s["corpus"] == "us"])
     un_docs = {r["doc_key"]: r for r in read_jsonl(args.labelling / "documents" / "un_statements.jsonl")}
     un_keys = list(dict.fromkeys(s["doc_key"] for s in order if s["corpus"] == "un"))
@@ -163,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         for key in un_keys])
     write_jsonl(args.out / "un_standoff.jsonl", [
         {"statement_id": s["doc_key"], "passage_id": s["passage_id"], "seq": s["seq"], "start": s["start"],
-         "end": s["end"], "sha256": s["sha256"], **gold_of(s["passage_id"])}
+         "end": s["end"], "sha256": s["sha256"], **_topup(s), **gold_of(s["passage_id"])}
         for s in order if s["corpus"] == "un"])
     print(f"{len(annotations)} reader labels, {len(us_keys)} US speeches, "
           f"{sum(s['corpus'] == 'us' for s in sample)} US passages, {len(un_keys)} UN statements, "

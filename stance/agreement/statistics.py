@@ -63,10 +63,20 @@ class DimensionAgreement:
 
 @dataclass
 class AgreementReport:
-    """Agreement per dimension; `to_frame()` for one row per dimension, `pairs_frame()` per pair."""
+    """Agreement per dimension; `to_frame()` for one row per dimension, `pairs_frame()` per pair.
+    `relabels` names what was left out: {annotator: passages relabelled} (not independent readings)."""
 
     dimensions: dict[str, DimensionAgreement]
     annotators: list[str]
+    relabels: dict[str, int] = field(default_factory=dict)
+
+    def left_out(self) -> str:
+        """One line saying which labels agreement did not count, or "" when none."""
+        if not self.relabels:
+            return ""
+        who = ", ".join(f"{n} by {a}" for a, n in self.relabels.items())
+        return (f"Left out: relabels ({who}): a passage read again knowing its earlier label is not an "
+                "independent reading; they stay in the history and in gold.")
 
     def __getitem__(self, dimension: str) -> DimensionAgreement:
         return self.dimensions[dimension]
@@ -100,9 +110,12 @@ class AgreementReport:
 
 def label_table(project: Project, dimensions: list[str] | None = None, annotators: list[str] | None = None,
                 shared_only: bool = False) -> dict[str, dict[str, dict[str, Any]]]:
-    """{dimension: {passage_id: {annotator: value}}} from each annotator's current labels.
+    """{dimension: {passage_id: {annotator: value}}} from each annotator's current independent labels.
 
-    Multi-valued values are tuples of sorted value names, so they compare and hash as sets do.
+    Relabels (source 'relabel': a passage read again, e.g. under a newer codebook, knowing its earlier
+    label) are left out, so a relabeller never counts as a second reader and is never a disagreement
+    to adjudicate; they stay in the history and gold. Multi-valued values are tuples of sorted value
+    names, so they compare and hash as sets do.
     `shared_only` keeps passages with two or more annotators (what disagreements need), read
     straight from SQLite so that a large project is not parsed whole.
     """
@@ -115,7 +128,7 @@ def label_table(project: Project, dimensions: list[str] | None = None, annotator
             raise InputError(f"no labels by {', '.join(map(repr, missing))}; annotators with labels: "
                              f"{', '.join(sorted(present)) or 'none'}")
     table: dict[str, dict[str, dict[str, Any]]] = {d.name: {} for d in dims}
-    for pid, who, labels_json in store.current_label_rows(project.conn, annotators, shared_only):
+    for pid, who, labels_json in store.current_label_rows(project.conn, annotators, shared_only, independent=True):
         labels = json.loads(labels_json)
         for d in dims:
             value = labels.get(d.name)
@@ -234,7 +247,8 @@ def _pair(a: str, b: str, by_passage: dict[str, dict[str, Any]], multi: bool,
 
 def agreement(project: Project, dimensions: list[str] | None = None, annotators: list[str] | None = None,
               bootstrap: int = BOOTSTRAP_SAMPLES) -> AgreementReport:
-    """Agreement per dimension on each annotator's current labels.
+    """Agreement per dimension on each annotator's current independent labels (relabels left out,
+    and named in the report's `relabels`).
 
     Krippendorff's alpha (nominal; MASI for multi-valued dimensions) over every passage with two or
     more annotators, with a 95% bootstrap interval over passages (`bootstrap` resamples; 0 for none),
@@ -262,4 +276,7 @@ def agreement(project: Project, dimensions: list[str] | None = None, annotators:
             n_passages=len(by_passage), n_overlap=len(overlap), alpha=alpha, alpha_reason=reason,
             alpha_ci=interval, observed_agreement=observed, pairs=pairs, warning=warning,
         )
-    return AgreementReport(out, sorted(everyone))
+    relabels = store.relabels_per_annotator(project.conn)
+    if annotators:
+        relabels = {a: n for a, n in relabels.items() if a in annotators}
+    return AgreementReport(out, sorted(everyone), relabels)

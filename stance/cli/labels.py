@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..agreement import AgreementReport, agreement, disagreements, promote_single, promote_unanimous
 from ..formats import EXPORT_FORMATS, IMPORT_FORMATS, export_labels, import_labels, labelstudio_config
-from ..store import Project
+from ..store import RELABEL, Project
 from .options import project_option
 from .project import _markdown
 
@@ -38,7 +38,8 @@ def _render(report: AgreementReport, disagreeing: pd.DataFrame, fmt: str, limit:
     if fmt == "csv":
         from ..spreadsheet import safe_frame  # passages and notes may begin like a formula
 
-        parts = ["# agreement per dimension", safe_frame(report.to_frame()).to_csv(index=False),
+        left_out = [f"# {report.left_out()}"] if report.relabels else []
+        parts = [*left_out, "# agreement per dimension", safe_frame(report.to_frame()).to_csv(index=False),
                  "# pairs of annotators", safe_frame(report.pairs_frame()).to_csv(index=False),
                  "# disagreements", safe_frame(_disagreement_rows(disagreeing)).to_csv(index=False)]
         return "\n".join(parts)
@@ -48,6 +49,7 @@ def _render(report: AgreementReport, disagreeing: pd.DataFrame, fmt: str, limit:
            + f"Agreement between {len(report.annotators)} annotators: {', '.join(report.annotators) or 'none'}",
            "", table(_summary_table(report))]
     notes = [f"{d.dimension}: {x}" for d in report.dimensions.values() for x in (d.alpha_reason, d.warning) if x]
+    notes += [report.left_out()] if report.relabels else []
     if notes:
         out += ["", *notes]
     for d in report.dimensions.values():
@@ -106,6 +108,8 @@ def agree(project_path: str, dimensions: tuple[str, ...], annotators: tuple[str,
     Krippendorff's alpha (nominal; MASI distance for multi-valued dimensions like topic) with a
     bootstrap interval, Cohen's kappa and a confusion table for every pair of annotators, then the
     disagreements that still need an adjudicator. Uses each annotator's latest label per passage.
+    Only independent readings count: relabels (imported with --relabel, such as the embedded corpus's
+    re-readings under a newer codebook) are left out, and the output says how many.
 
     \b
     Examples:
@@ -167,6 +171,8 @@ def gold_command(project_path: str, annotator: str, decided_by: str | None, dime
 @click.option("--annotator", default=None, help="Name the annotator of every label in the file "
               "(default: the name the file gives).")
 @click.option("--as-gold", is_flag=True, help="Also record the labels as gold (method 'imported').")
+@click.option("--relabel", is_flag=True, help="The labels re-read passages already labelled (e.g. under a newer "
+              "codebook): recorded with source 'relabel', kept in the history and gold, left out of agreement.")
 @click.option("--skip-unknown", is_flag=True, help="Skip labels of passages that are not in the project "
               "(and list them) instead of importing nothing.")
 @click.option("--partial", is_flag=True, help="Accept records that label only some of the codebook's "
@@ -174,7 +180,7 @@ def gold_command(project_path: str, annotator: str, decided_by: str | None, dime
 @click.option("--validation", is_flag=True, help="Labels of the validation sample (stance validate sample): "
               "refuse any passage outside it.")
 def import_labels_command(file: str, project_path: str, fmt: str, annotator: str | None, as_gold: bool,
-                          skip_unknown: bool, partial: bool, validation: bool) -> None:
+                          relabel: bool, skip_unknown: bool, partial: bool, validation: bool) -> None:
     """Import labels made elsewhere (Label Studio, doccano, a spreadsheet) as annotations.
 
     Passages are found by passage_id, else by their exact text; every value is checked against the
@@ -186,6 +192,7 @@ def import_labels_command(file: str, project_path: str, fmt: str, annotator: str
       stance import-labels ls_export.json --project myproject --format labelstudio
       stance import-labels labels.csv --project myproject --format csv --annotator alice
       stance import-labels gold.jsonl --project myproject --format jsonl --as-gold
+      stance import-labels relabels.jsonl --project myproject --format jsonl --as-gold --relabel
       stance import-labels to_label.csv --project myproject --format csv --annotator alice --validation
     """
     project = Project.open(project_path)
@@ -195,7 +202,8 @@ def import_labels_command(file: str, project_path: str, fmt: str, annotator: str
 
         only = sample_passage_ids(project)
     result = import_labels(project, file, fmt, annotator=annotator, as_gold=as_gold, skip_unknown=skip_unknown,
-                           partial=partial, only=only, only_what="the project's validation sample")
+                           partial=partial, only=only, only_what="the project's validation sample",
+                           source=RELABEL if relabel else "import")
     parts = [f"Imported {result.annotations} annotations"]
     if as_gold:
         parts.append(f"{result.gold} gold labels")

@@ -81,8 +81,12 @@ def _check_time(rec: LabelRecord) -> None:
 
 def import_labels(project: Project, path: str | Path, fmt: str, annotator: str | None = None,
                   as_gold: bool = False, skip_unknown: bool = False, partial: bool = False,
-                  only: set[str] | None = None, only_what: str = "the selected passages") -> ImportResult:
+                  only: set[str] | None = None, only_what: str = "the selected passages",
+                  source: str = "import") -> ImportResult:
     """Import a label file as annotations (source "import"), and also as gold with `as_gold`.
+
+    `source` "relabel" (`store.RELABEL`) records the labels as re-readings of passages already labelled
+    (for instance under a newer codebook): kept in the history and as gold, left out of agreement.
 
     `annotator` names the annotator of every record (default: the name in the file). Passages are
     matched by passage_id, else by exact text; an unknown passage is an error naming the line unless
@@ -134,7 +138,7 @@ def import_labels(project: Project, path: str | Path, fmt: str, annotator: str |
             if _already_there(conn, pid, who, labels_json, rec):
                 result.unchanged += 1
             else:
-                project.add_annotation(pid, who, labels, note=rec.note, source="import", conn=conn,
+                project.add_annotation(pid, who, labels, note=rec.note, source=source, conn=conn,
                                        created_at=rec.created_at, codebook_version=rec.codebook_version)
                 result.annotations += 1
             if as_gold:

@@ -86,7 +86,7 @@ def _read_csv(text: str, source: str, codebook: Codebook) -> list[LabelRecord]:
 
 def _check_field_names(names: Iterable[str], where: str, codebook: Codebook) -> None:
     """Refuse a field the format does not have (a misspelled dimension would otherwise be dropped unseen)."""
-    known = {*FIELDS, *DOCUMENT_FIELDS, "method", *codebook.dimension_names}
+    known = {*FIELDS, *DOCUMENT_FIELDS, "method", "rule", *codebook.dimension_names}  # gold exports' extras
     unknown = [n for n in names if n not in known]
     if unknown:
         hints = [f"{n!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(n, sorted(known), 1))

@@ -28,6 +28,7 @@ class LabelRecord:
     where: str = ""  # "file: line N", for error messages
     meta: dict[str, Any] = field(default_factory=dict)  # document metadata (exports)
     method: str | None = None  # gold exports: how the gold label was reached
+    rule: str | None = None  # gold exports: the codebook rule(s) that settled each dimension ("posture: P12; ...")
 
 
 @dataclass

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 
 def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
-    """Every annotator's current labels (or, with `gold`, the current gold labels), in document order."""
+    """Every annotator's current labels (or, with `gold`, the current gold labels with how each was
+    reached: deciders, methods, and the codebook rule that settled each adjudicated dimension), in
+    document order."""
     dims = project.codebook.dimension_names
     records: list[LabelRecord] = []
     if gold:
@@ -40,6 +42,7 @@ def export_records(project: Project, gold: bool = False) -> list[LabelRecord]:
                 codebook_version=max(r["codebook_version"] for r in rows),
                 created_at=max(r["created_at"] for r in rows), note=_joined((r["note"] for r in rows), " | "),
                 method=_joined(r["method"] for r in rows),
+                rule=_joined((f"{r['dimension']}: {r['rule']}" for r in rows if r.get("rule")), "; "),
             ))
     else:
         frame = project.current_annotations()
@@ -85,6 +88,8 @@ def _flat_row(rec: LabelRecord, codebook: Codebook, join_multi: bool) -> dict[st
                            "created_at": rec.created_at, "note": rec.note}
     if rec.method is not None:
         row["method"] = rec.method
+    if rec.rule is not None:
+        row["rule"] = rec.rule
     row.update((k, rec.meta.get(k)) for k in DOCUMENT_FIELDS)  # the document's title, author, date...
     for dim in codebook.dimensions:
         value = rec.labels.get(dim.name)
@@ -101,7 +106,7 @@ def _write_jsonl(records: list[LabelRecord], path: Path, codebook: Codebook) -> 
 
 
 def _write_csv(records: list[LabelRecord], path: Path, codebook: Codebook) -> None:
-    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
+    columns = [*FIELDS, *(["method", "rule"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
                *codebook.dimension_names]
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
@@ -113,7 +118,7 @@ def _write_csv(records: list[LabelRecord], path: Path, codebook: Codebook) -> No
 def _write_parquet(records: list[LabelRecord], path: Path, codebook: Codebook) -> None:
     import pandas as pd
 
-    columns = [*FIELDS, *(["method"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
+    columns = [*FIELDS, *(["method", "rule"] if any(r.method for r in records) else []), *DOCUMENT_FIELDS,
                *codebook.dimension_names]
     frame = pd.DataFrame([_flat_row(r, codebook, join_multi=False) for r in records], columns=columns)
     frame.to_parquet(path, index=False)
@@ -128,7 +133,7 @@ def _write_doccano(records: list[LabelRecord], path: Path, codebook: Codebook) -
                    "passage_id": rec.passage_id, "doc_id": rec.doc_id, "annotator": rec.annotator,
                    "codebook_version": rec.codebook_version, "created_at": rec.created_at}
             if rec.method is not None:
-                row["method"] = rec.method
+                row["method"], row["rule"] = rec.method, rec.rule
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -152,7 +157,7 @@ def _write_labelstudio(records: list[LabelRecord], path: Path, codebook: Codeboo
                       "created_at": rec.created_at, "codebook_version": rec.codebook_version,
                       "was_cancelled": False, "result": result}
         if rec.method is not None:
-            annotation["method"] = rec.method
+            annotation["method"], annotation["rule"] = rec.method, rec.rule
         task["annotations"].append(annotation)
     with path.open("w", encoding="utf-8", newline="\n") as f:
         json.dump(list(tasks.values()), f, ensure_ascii=False, indent=1)

@@ -24,6 +24,11 @@ def _latest_rows(where: str = "") -> str:
 
 _CURRENT_LABELS = _latest_rows() + " WHERE a.status = 'labelled'"
 
+# The source of a label that re-reads a passage someone already labelled (a relabel under a newer codebook,
+# made knowing the earlier label): kept in the history and usable as gold, but not an independent reading.
+RELABEL = "relabel"
+_INDEPENDENT_LABELS = _latest_rows(f"source != '{RELABEL}'") + " WHERE a.status = 'labelled'"
+
 
 def add_annotation(conn: sqlite3.Connection, passage_id: str, annotator: str, codebook_version: str,
                    status: str, labels_json: str, note: str, source: str, suggestion_json: str | None,
@@ -47,20 +52,29 @@ def current_labels(conn: sqlite3.Connection, annotator: str | None = None) -> pd
 
 
 def current_label_rows(conn: sqlite3.Connection, annotators: Sequence[str] | None = None,
-                       shared_only: bool = False) -> Iterator[tuple[str, str, str]]:
+                       shared_only: bool = False, independent: bool = False) -> Iterator[tuple[str, str, str]]:
     """(passage id, annotator, labels_json) of current labels, by `annotators` only when given, on
     passages with two or more such annotators only with `shared_only`; read without a frame so that a
-    large project is not loaded whole."""
+    large project is not loaded whole. With `independent`, relabels are left out: each annotator's
+    newest label among their own readings (what agreement may count)."""
     chosen = " AND a.annotator IN (SELECT value FROM json_each(?))" if annotators else ""
     shared = (" WHERE passage_id IN (SELECT passage_id FROM cur GROUP BY passage_id HAVING COUNT(*) >= 2)"
               if shared_only else "")
-    sql = f"WITH cur AS ({_CURRENT_LABELS}{chosen}) SELECT passage_id, annotator, labels_json FROM cur{shared}"
+    base = _INDEPENDENT_LABELS if independent else _CURRENT_LABELS
+    sql = f"WITH cur AS ({base}{chosen}) SELECT passage_id, annotator, labels_json FROM cur{shared}"
     yield from conn.execute(sql, (json.dumps(list(annotators)),) if annotators else ())
 
 
 def annotators_with_labels(conn: sqlite3.Connection) -> set[str]:
     """Everyone who has ever labelled a passage (skips and retractions do not count)."""
     return {row[0] for row in conn.execute("SELECT DISTINCT annotator FROM annotations WHERE status = 'labelled'")}
+
+
+def relabels_per_annotator(conn: sqlite3.Connection) -> dict[str, int]:
+    """{annotator: passages they relabelled}, by name: the labels that agreement leaves out."""
+    return dict(conn.execute(
+        "SELECT annotator, COUNT(DISTINCT passage_id) FROM annotations WHERE source = ? AND status = 'labelled'"
+        " GROUP BY annotator ORDER BY annotator", (RELABEL,)).fetchall())
 
 
 def labels_per_annotator(conn: sqlite3.Connection) -> dict[str, int]:
