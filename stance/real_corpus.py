@@ -72,6 +72,7 @@ class RealPassage:
     codebook_version: str = ""
     # {dimension: method, decided_by, note, created_at and, when adjudicated, the rule the adjudicator cited}
     gold: dict[str, dict[str, str]] = field(default_factory=dict)
+    sample: str = ""  # "topup" for the passages drawn by a filter for rare values (not at random), else ""
 
 
 @dataclass
@@ -114,6 +115,7 @@ def _passage(row: dict[str, Any], corpus: str, doc: Document, text: str, where: 
         start=row["start"], end=row["end"], text=text, labels={d: row[d] for d in DIMENSIONS} if gold else None,
         method=row.get("gold_method", ""), decided_by=row.get("decided_by", ""), rule=row.get("rule", ""),
         codebook_version=str(row.get("codebook_version", "")), gold=row.get("gold", {}),
+        sample=row.get("sample", ""),
     )
 
 
@@ -257,7 +259,9 @@ def draw_speech_validation(project: Any, n: int = 300, seed: int = 7) -> pd.Data
     (corpus/README.md). So that the validated figures describe every speech passage and not only those
     read, each passage's inclusion probability is P(read | its keyword stratum) x P(drawn | read, its
     president) (two-phase sampling). Within a stratum the readers' draw spread passages over speeches
-    round-robin, which the first factor treats as uniform: an approximation. Returns the sample."""
+    round-robin, which the first factor treats as uniform: an approximation. The top-up passages, chosen
+    by a filter for rare values and not at random, count as not read (neither drawn nor weighted).
+    Returns the sample."""
     from .store import gold_passages
     from .store import validation as store
     from .validation.sample import FLOOR, draw_sample, eligible
@@ -269,7 +273,8 @@ def draw_speech_validation(project: Any, n: int = 300, seed: int = 7) -> pd.Data
         raise InputError(f"{project.path} holds no US speech passages to validate on; load the real corpus first")
     speeches["president"] = meta[speeches.index].map(lambda m: m.get("president"))
     speeches["keywords"] = speeches["text"].map(keyword_stratum)
-    speeches["read"] = speeches["passage_id"].isin(gold_passages(project.conn))
+    topup = {r["passage_id"] for r in read_jsonl(real_dir() / "us_passages.jsonl") if r.get("sample") == "topup"}
+    speeches["read"] = speeches["passage_id"].isin(gold_passages(project.conn) - topup)
     p_read = speeches.groupby("keywords")["read"].mean()
     sample = draw_sample(speeches[speeches["read"]], n, by="president", seed=seed)
     keywords = sample["passage_id"].map(speeches.set_index("passage_id")["keywords"])
