@@ -6,7 +6,9 @@ nearly every group holds a single passage, grouped CV is close to splitting pass
 result says so. The vectoriser and every head are refitted on
 each training fold. Written codebook examples may join every training fold (`include_examples`) but
 never a test fold, so every figure is measured on real passages only. Intervals come from a
-bootstrap over documents (see `stance.models.metrics`).
+bootstrap over documents (see `stance.models.metrics`). The n-grams of every text are counted once per
+run and each fit's vectoriser is derived from those counts (`stance.models.fold_features`): the same
+vectoriser as fitting it on the fold, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..codebook import Codebook, Dimension
 from ..errors import ModelError
 from .data import MIN_PER_CLASS, class_counts, describe_small, gold_data, label_array, small_class_problems
 from .evaluation import SCALAR_METRICS, DimensionEvaluation, EvaluationResult
+from .fold_features import SharedCounts
 from .metrics import multi_label_figures, single_label_figures
 from .model import StanceModel
 from .targets import target_values
@@ -65,6 +68,9 @@ def evaluate(
         options = model_params.get("head_params") or {}
         model_params = {**model_params, "encoder": shared_encoder(model_params.get("head_type", "tfidf"), features,
                                                                   options.get("max_length"))}
+    if model_params.get("head_type", "tfidf") == "tfidf" and "counts" not in model_params:
+        # every fit of this run (folds, dimensions, learning curve) derives its vectoriser from one count
+        model_params = {**model_params, "counts": SharedCounts(data.frame["text"].tolist())}
     result = EvaluationResult({}, settings={
         "head": model_params.get("head_type", "tfidf"), "features": features, "include_examples": include_examples, "n_splits": n_splits,
         "n_boot": n_boot, "interval": "95% percentile bootstrap over documents",
@@ -211,11 +217,12 @@ def cv_groups(rows: pd.DataFrame, group_column: str | None = None) -> tuple[np.n
 
 def _fit(rows, dim, features, target_column, classes, random_state, model_params) -> StanceModel:
     params = dict(model_params)
-    encoder = params.pop("encoder", None)
+    encoder, counts = params.pop("encoder", None), params.pop("counts", None)
     model = StanceModel(features=features, random_state=random_state, **params)
     Y = pd.DataFrame({dim.name: rows[dim.name].tolist()})
     return model.fit(rows["text"].tolist(), Y, groups=rows["doc_id"].to_numpy(),
-                     targets=_targets(rows, target_column), classes={dim.name: classes}, encoder=encoder)
+                     targets=_targets(rows, target_column), classes={dim.name: classes}, encoder=encoder,
+                     counts=counts)
 
 
 def shared_encoder(head_type: str, features: str = "tfidf", max_length: int | None = None):

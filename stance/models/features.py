@@ -14,13 +14,12 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
 from ..errors import ModelError
 from .encoder import ENCODER_NAME, Encoder, embeddings_model_path
-from .fast_tfidf import CachedTfidfVectorizer
+from .fast_tfidf import CachedTfidfVectorizer, cached
 
 FEATURE_SETS = ("tfidf", "tfidf+embeddings")
 __all__ = ["FEATURE_SETS", "EmbeddingFeatures", "TargetFeatures", "embeddings_model_path", "make_vectorizer",
@@ -79,6 +78,9 @@ class TargetFeatures(BaseEstimator, TransformerMixin):
     - bag-of-words of the target phrase, and two overlap features: TF-IDF cosine between target and
       text, and the share of target words that occur in the text (is the text about the target at all?),
       scaled by `overlap_weight` so that two dense features can compete with thousands of n-grams.
+
+    The target phrases and the texts are read by a `CachedTfidfVectorizer` (the same matrix as scikit-learn's
+    `TfidfVectorizer`, faster); models saved with the plain one get the cached one when loaded (`upgrade`).
     """
 
     def __init__(self, min_count: int = 50, per_target: bool = True, overlap_weight: float = 3.0):
@@ -91,8 +93,8 @@ class TargetFeatures(BaseEstimator, TransformerMixin):
         values, counts = np.unique(targets, return_counts=True)
         self.frequent_targets_ = [str(v) for v, c in zip(values, counts, strict=True)
                                   if c >= self.min_count] if self.per_target else []
-        self.target_vectorizer_ = TfidfVectorizer(ngram_range=(1, 1), min_df=1, dtype=np.float32,
-                                                  token_pattern=r"(?u)\b\w+\b")
+        self.target_vectorizer_ = CachedTfidfVectorizer(ngram_range=(1, 1), min_df=1, dtype=np.float32,
+                                                        token_pattern=r"(?u)\b\w+\b")
         self.target_vectorizer_.fit([*targets, "target"])  # never an empty vocabulary
         self.n_text_features_ = X.shape[1]
         return self
@@ -123,6 +125,11 @@ class TargetFeatures(BaseEstimator, TransformerMixin):
                 present = set(analyzer(text))
                 out[i, 1] = len(words & present) / len(words)
         return out
+
+    def upgrade(self) -> TargetFeatures:
+        """Read targets and texts with the cached vectoriser, also in a model saved before it was used here."""
+        self.target_vectorizer_ = cached(self.target_vectorizer_)
+        return self
 
     def feature_names(self, text_names: Sequence[str]) -> list[str]:
         names = list(text_names)

@@ -53,12 +53,13 @@ class StanceModel(BaseEstimator):
         self.head_params = head_params
 
     def fit(self, texts: Sequence[str], Y: pd.DataFrame, groups=None, targets=None, classes=None,
-            encoder=None):
+            encoder=None, counts=None):
         """Fit the head on all `texts` and one classifier per column of `Y` on its labelled rows.
 
         `classes` optionally maps a multi-valued dimension to its value names (the codebook's order);
         single-valued dimensions list their values in sorted order, as scikit-learn classifiers do.
-        `encoder` (a `stance.models.encoder.Encoder`) lets several fits share one encoder and its cache.
+        `encoder` (a `stance.models.encoder.Encoder`) lets several fits share one encoder and its cache;
+        `counts` (a `stance.models.fold_features.SharedCounts`) lets the tfidf head's fits share n-gram counts.
         """
         texts = _texts(texts)
         if not isinstance(Y, pd.DataFrame):
@@ -73,7 +74,8 @@ class StanceModel(BaseEstimator):
         options = dict(features=self.features, min_df=self.min_df, target_min_count=self.target_min_count,
                        **(self.head_params or {}))
         self.head_ = make_head(self.head_type, classifier, self.random_state, options)
-        self.head_.fit(texts, Y.reset_index(drop=True), groups, targets, classes, encoder=encoder)
+        shared = {} if counts is None or self.head_type != "tfidf" else {"counts": counts}
+        self.head_.fit(texts, Y.reset_index(drop=True), groups, targets, classes, encoder=encoder, **shared)
         return self
 
     # -- what the head learned -----------------------------------------------------------------

@@ -8,6 +8,7 @@ weight x feature value, so the largest products are the terms behind a label.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 import numpy as np
@@ -40,7 +41,9 @@ class TfidfHead(LinearHeads):
         self.min_df = min_df
         self.target_min_count = target_min_count
 
-    def fit(self, texts, Y, groups, targets=None, classes=None, encoder=None) -> TfidfHead:
+    def fit(self, texts, Y, groups, targets=None, classes=None, encoder=None, counts=None) -> TfidfHead:
+        """`counts` (a `stance.models.fold_features.SharedCounts`) gives the vectoriser from n-gram counts
+        shared by the fits of a cross-validation: the same vectoriser, without counting the texts again."""
         min_df = self.min_df if len(texts) >= 50 else 1
         # duplicate texts (boilerplate, one comment paired with several targets) count once
         unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
@@ -48,8 +51,12 @@ class TfidfHead(LinearHeads):
         for name, part in self.vectorizer_.transformer_list:
             if name == "embed":
                 part.use_encoder(encoder)
-        self.vectorizer_.fit(unique.tolist())
-        Xtext = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]
+        self._counts = counts if counts is not None and counts.supports(self.vectorizer_) else None
+        if self._counts is not None:
+            Xtext = self._counts.fit_transform(self.vectorizer_, unique.tolist())[inverse.ravel()]
+        else:
+            self.vectorizer_.fit(unique.tolist())
+            Xtext = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]
         if targets is not None:
             self.target_features_ = TargetFeatures(min_count=self.target_min_count).fit(Xtext, targets)
             X = self.target_features_.transform(Xtext, targets, texts)
@@ -84,12 +91,16 @@ class TfidfHead(LinearHeads):
 
     def after_load(self) -> None:
         self.vectorizer_ = cached(self.vectorizer_)  # files saved before it existed score as fast
+        if getattr(self, "target_features_", None) is not None:
+            self.target_features_.upgrade()
 
     # -- features ------------------------------------------------------------------------------
     def features(self, texts, targets=None):
         """Vectorise once; the result feeds every dimension's classifier."""
         unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        X = self.vectorizer_.transform(unique.tolist())[inverse.ravel()]  # back to input order
+        counts = getattr(self, "_counts", None)
+        vectorize = self.vectorizer_.transform if counts is None else partial(counts.transform, self.vectorizer_)
+        X = vectorize(unique.tolist())[inverse.ravel()]  # back to input order
         if self.target_features_ is not None:
             if targets is None:
                 raise ModelError("this model was trained with a target per passage (stance toward a "
@@ -154,6 +165,7 @@ class TfidfHead(LinearHeads):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_names", None)
+        state.pop("_counts", None)  # a cross-validation's shared counts are never saved
         return state
 
 
