@@ -80,7 +80,8 @@ def gold_rows(project: Project) -> dict[str, dict[str, Any]]:
             "rule": " | ".join(f"{d}: {rows[d]['note']}" for d in DIMENSIONS
                                if rows[d]["method"] == "adjudicated" and rows[d]["note"]),
             "gold": {d: {"method": rows[d]["method"], "decided_by": rows[d]["decided_by"],
-                         "note": rows[d]["note"], "created_at": rows[d]["created_at"]} for d in DIMENSIONS},
+                         "note": rows[d]["note"], "created_at": rows[d]["created_at"],
+                         **({"rule": rows[d]["rule"]} if rows[d].get("rule") else {})} for d in DIMENSIONS},
             "codebook_version": max(rows[d]["codebook_version"] for d in DIMENSIONS),
         }
     return out

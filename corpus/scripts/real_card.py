@@ -1,5 +1,5 @@
 """Print the real corpus' figures for the data card (corpus/README.md): gold label counts per value and
-source, the values short of 40 real passages, how gold was reached, and the share of passages with
+source, the values short of 40 real passages, the passages of each sample (random, top-up), how gold was reached, and the share of passages with
 foreign- or security-policy content (topic not `none`). Read from corpus/real/ (no UN text needed);
 tests/test_corpus_real.py checks that the card matches this output.
 
@@ -41,10 +41,16 @@ def card() -> str:
         {"source": name, "passages": len(rows),
          "foreign or security policy (topic not none)": sum("topic" in r and r["topic"] != ["none"] for r in rows)}
         for name, rows in parts.items()])
+    samples = pd.DataFrame([
+        {"source": name, "passages": len(rows),
+         "random sample": sum(r.get("sample") != "topup" for r in rows),
+         "top-up (filtered)": sum(r.get("sample") == "topup" for r in rows)}
+        for name, rows in parts.items()])
     shortfall = ", ".join(f"{r.dimension} {r.value} ({r.total})" for r in short.itertuples()) or "none"
     return "\n\n".join([
         "<!-- real-counts:start -->\n" + markdown(counts) + "\n<!-- real-counts:end -->",
         f"Values short of {MIN_PER_VALUE} real passages: {shortfall}.",
+        "Passages per sample:\n\n" + markdown(samples),
         "How gold was reached (passages):\n\n" + markdown(methods),
         "Foreign- or security-policy passages:\n\n" + markdown(foreign),
     ])

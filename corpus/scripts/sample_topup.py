@@ -3,9 +3,10 @@ so that the rare values (role counterargument and rebuttal, voice reported) get 
 
 Same sources and the same documents as the first sample (corpus/scripts/sample_real.py): all 66 US speeches
 and the 75 UN statements that sample chose (its seed, its choice), cut into passages by the toolkit's own
-reader, so every passage id is already in the labelling project. Candidates are the non-boilerplate passages
-NOT in the first sample whose text matches REPORTING_TERMS (below): a filter for sampling only. Readers
-never see it, and no label comes from it.
+reader, so every passage id is already in the labelling project. Candidates are the passages NOT in the
+first sample, not flagged as boilerplate in the labelling project (its flags as ingested, so that a later
+change of the boilerplate rules does not change the draw), whose text matches REPORTING_TERMS (below): a
+filter for sampling only. Readers never see it, and no label comes from it.
 
 What it writes (to --out/topup, /work/labelling/topup by default):
   - batches/topup_NNN.jsonl: 4 batches of 40 (22 US + 18 UN), in exactly the readers' batch format;
@@ -22,7 +23,9 @@ import argparse
 import json
 import random
 import re
+import sqlite3
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from sample_real import (
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     us_records = us_documents(args.shared)
     un_records = pick_un_statements(un_documents(args.shared), random.Random(SEED))  # the first sample's 75 statements
     rng = random.Random(TOPUP_SEED)
+    with sqlite3.connect(f"file:{args.out / 'project' / 'stance.db'}?mode=ro", uri=True) as conn:
+        flagged = {pid: bool(flag) for pid, flag in conn.execute("SELECT id, is_boilerplate FROM passages")}
 
     pools: dict[str, list[dict]] = {"us": [], "un": []}
     matched: dict[str, int] = {"us": 0, "un": 0}
@@ -91,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
                          (args.out / "documents" / "un_statements.jsonl", "un")):
         meta = {r["doc_key"]: r for r in (us_records if corpus == "us" else un_records)}
         for doc in ingested(path):
+            doc.passages = [replace(p, is_boilerplate=flagged[p.id]) for p in doc.passages]
             record = meta[doc.meta["external_id"]]
             for c in candidates(doc, record):
                 if c["passage_id"] in already or not REPORTING_TERMS.search(c["text"]):
