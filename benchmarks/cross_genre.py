@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/cross_genre.py [--n-boot 1000] [--include-examples] [--cv]
 
-Genres (all real text, gold-labelled against the codebook): US presidential speeches (858 passages,
-66 speeches), UN General Debate statements (702 passages, 75 statements; needs ../shared or
-STANCE_SHARED) and the seed op-eds and news pieces (54 passages, 4 documents). For every genre the model
+Genres (all real text, gold-labelled against the codebook): US presidential speeches (946 passages,
+66 speeches), UN General Debate statements (774 passages, 75 statements; needs ../shared or
+STANCE_SHARED) and the seed op-eds and news pieces (54 passages, 4 documents); the real corpus's
+top-up passages (corpus/README.md) included, as `stance demo` trains on them. For every genre the model
 is trained on that genre alone and tested on each of the others, then trained on the other two and
 tested on it. `--include-examples` adds the 330 written codebook examples to every training set (as the
 stock model does); they are never tested on. `--cv` also prints the grouped cross-validation of the

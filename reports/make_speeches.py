@@ -48,7 +48,7 @@ def trained_elsewhere(work: Path) -> Path:
     if real.skipped:
         raise SystemExit("; ".join(real.skipped))
     un = RealCorpus([d for d in real.documents if d.meta.get("corpus") == "un"],
-                    [p for p in real.passages if p.corpus == "un"],
+                    [p for p in real.passages if p.corpus == "un" and p.sample != "topup"],  # the random sample
                     [a for a in real.annotations if a.get("corpus") == "un"])
     project = Project.init(work / "train")
     load_into(project)
@@ -63,6 +63,8 @@ def speeches_file(work: Path) -> tuple[Path, pd.DataFrame]:
     folder = real_dir()
     docs = pd.read_json(folder / "us_documents.jsonl", lines=True, dtype={"date": str})
     passages = pd.read_json(folder / "us_passages.jsonl", lines=True).sort_values(["doc_key", "seq"])
+    if "sample" in passages:  # the random sample only: the top-up was chosen by a filter (corpus/README.md)
+        passages = passages[passages["sample"].ne("topup")]
     path = work / "speeches.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for doc in docs.itertuples():

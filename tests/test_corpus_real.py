@@ -192,7 +192,9 @@ def test_data_card_counts_match_the_command():
         assert block in in_card, f"regenerate corpus/README.md with python corpus/scripts/real_card.py:\n{block}"
 
 
-def test_data_card_agreement_is_what_stance_agree_says_of_the_stored_labels(tmp_path, real):
+@pytest.mark.parametrize(("readers", "marker"), [(("reader-a", "reader-b"), "agreement"),
+                                                (("reader-c", "reader-d"), "agreement-topup")])
+def test_data_card_agreement_is_what_stance_agree_says_of_the_stored_labels(tmp_path, real, readers, marker):
     from click.testing import CliRunner
 
     from stance.cli import main
@@ -200,12 +202,12 @@ def test_data_card_agreement_is_what_stance_agree_says_of_the_stored_labels(tmp_
 
     project = Project.init(tmp_path / "p")
     load_real_into(project, corpus=real)
-    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "-a", "reader-a", "-a", "reader-b",
+    result = CliRunner().invoke(main, ["agree", "--project", str(project.path), "-a", readers[0], "-a", readers[1],
                                        "--format", "markdown"])
     assert result.exit_code == 0, result.output
     produced = [line for line in result.output.split("\n\n")[1].splitlines() if line.startswith("|")]
     card = (REPO / "corpus" / "README.md").read_text(encoding="utf-8")
-    in_card = card.split("<!-- agreement:start -->")[1].split("<!-- agreement:end -->")[0].strip().splitlines()
+    in_card = card.split(f"<!-- {marker}:start -->")[1].split(f"<!-- {marker}:end -->")[0].strip().splitlines()
     assert in_card == produced, "regenerate the agreement table in corpus/README.md with the command it names"
     alphas = {line.split(" | ")[0].strip("| "): float(line.split(" | ")[4]) for line in produced[2:]}
     assert all(alphas[d] >= 0.7 for d in ("posture", "intervention", "voice")), alphas

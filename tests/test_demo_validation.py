@@ -57,3 +57,14 @@ def test_the_sample_is_held_out_of_training(speeches):
     data = gold_data(project, include_examples=True)
     assert data.validation_held_out == 300
     assert not data.frame["passage_id"].isin(sample["passage_id"]).any()
+
+
+def test_top_up_passages_are_never_drawn(speeches):
+    """The top-up passages were chosen by a filter for rare values, not at random: never in the sample."""
+    from stance.corpus import read_jsonl
+    from stance.real_corpus import real_dir
+
+    project, sample = speeches
+    rows = read_jsonl(real_dir() / "us_passages.jsonl")
+    topup = {r["passage_id"] for r in rows if r.get("sample") == "topup"}
+    assert len(topup) == 88 and not sample["passage_id"].isin(topup).any()

@@ -41,7 +41,7 @@ def speeches(tmp_path_factory):
     documents = {d.id: d for d in real.documents}
     truth = pd.DataFrame([{"key": p.passage_id, "text": p.text, "president": documents[p.doc_id].meta["president"],
                            "date": documents[p.doc_id].meta["date"], **p.labels}
-                          for p in real.passages if p.corpus == "us"])
+                          for p in real.passages if p.corpus == "us" and p.sample != "topup"])
     truth[["key", "text", "president", "date"]].to_csv(root / "passages.csv", index=False)
     seed = Project.init(root / "seed")
     load_into(seed)

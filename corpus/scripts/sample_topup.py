@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     card = {
         "seed": TOPUP_SEED, "statement_choice_seed": SEED, "script": "corpus/scripts/sample_topup.py",
         "filter": "REPORTING_TERMS matches (case-insensitive): " + REPORTING_TERMS.pattern,
-        "excluded": "passages of the first sample; passages the toolkit flags as boilerplate",
+        "excluded": "passages of the first sample; passages the labelling project flags as boilerplate (as ingested)",
         "batches": N_BATCHES, "per_batch": {"us": US_PER_BATCH, "un": UN_PER_BATCH},
         **{corpus: {"candidates": matched[corpus], "passages": len(chosen),
                     "documents": len({c["doc_key"] for c in chosen})}
