@@ -27,6 +27,7 @@ def speeches() -> pd.DataFrame:
     """The 858 read passages of the 66 speeches, one row per passage: gold labels, date, president."""
     docs = pd.read_json(REAL / "us_documents.jsonl", lines=True)[["doc_key", "date", "president"]]
     passages = pd.read_json(REAL / "us_passages.jsonl", lines=True)
+    passages = passages[passages["sample"].ne("topup")]  # the random sample (the top-up was filtered)
     frame = passages.merge(docs, on="doc_key").rename(columns={"doc_key": "doc_id"})
     frame["date"] = frame["date"].astype(str)
     return frame
