@@ -64,7 +64,7 @@ def test_top_up_passages_are_never_drawn(speeches):
     from stance.corpus import read_jsonl
     from stance.real_corpus import real_dir
 
-    project, sample = speeches
+    _project, sample = speeches
     rows = read_jsonl(real_dir() / "us_passages.jsonl")
     topup = {r["passage_id"] for r in rows if r.get("sample") == "topup"}
     assert len(topup) == 88 and not sample["passage_id"].isin(topup).any()
