@@ -10,6 +10,10 @@ documents the interval is wide, and with one document it is not defined (NaN), s
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+
 import numpy as np
 
 LEVEL = 0.95
@@ -34,15 +38,20 @@ def resample_counts(D: int, n_boot: int, rng: np.random.Generator) -> np.ndarray
     per replicate: the same distribution as `rng.multinomial(D, [1/D] * D)`, whose D successive
     binomial draws per replicate made it the slowest step of a report (62% of it at 84k documents).
     """
+    return _tallies(D, n_boot, rng).astype(float)
+
+
+def _tallies(D: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """`resample_counts` as integers."""
     if n_boot <= 0 or D <= 0:
-        return np.zeros((max(n_boot, 0), max(D, 0)))
+        return np.zeros((max(n_boot, 0), max(D, 0)), dtype=np.int64)
     cells = n_boot * D
     dtype = np.int32 if cells < 2**31 else np.int64
     drawn = rng.integers(0, D, size=(n_boot, D), dtype=dtype)
     drawn += np.arange(n_boot, dtype=dtype)[:, None] * dtype(D)  # replicate r's tallies: cells r*D ..
     tallies = np.bincount(drawn.ravel(), minlength=cells)
     del drawn  # peak memory as with multinomial: the tallies and their float copy
-    return tallies.reshape(n_boot, D).astype(float)
+    return tallies.reshape(n_boot, D)
 
 
 def replicate_weights(D: int, n_boot: int, rng: np.random.Generator):
@@ -66,6 +75,57 @@ def ratio_replicates(sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.
         est = (W @ sums) / np.where(n > 0, n, np.nan)[:, None]
         out.append(est)
     return np.vstack(out)
+
+
+class DocumentBootstrap:
+    """The replicate weights of each set of documents, drawn once and reused.
+
+    Every table of a report resamples the documents of each group: each dimension's shares, each
+    estimator, the index. Drawing the weights anew for every one of them was most of a report's time;
+    here a set of documents gets its weights once, from a generator seeded by `random_state` and the
+    documents' ids, so every table of one group uses the same replicates (a bootstrap of the whole
+    analysis) and a figure does not depend on the order the tables are made in. Weights are kept as
+    small integers, the least recently used dropped beyond `max_cells` replicate x document cells.
+    """
+
+    def __init__(self, n_boot: int, random_state: int = 0, max_cells: int = 8 * MAX_CELLS) -> None:
+        self.n_boot, self.random_state, self.max_cells = n_boot, random_state, max_cells
+        self._kept: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def weights(self, documents: Sequence[str]) -> np.ndarray:
+        """(n_boot x D) how often each of `documents` (distinct ids, in the order of the sums' rows) is drawn."""
+        key = hashlib.blake2b("\x1f".join(map(str, documents)).encode("utf-8", "surrogatepass"),
+                              digest_size=16).digest()
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        rng = np.random.default_rng([self.random_state, *np.frombuffer(key, dtype=np.uint32).tolist()])
+        D = len(documents)
+        chunk = max(1, min(self.n_boot, MAX_CELLS // max(D, 1)))
+        parts = [_small(_tallies(D, min(chunk, self.n_boot - i), rng)) for i in range(0, self.n_boot, chunk)]
+        W = np.vstack(parts) if parts else np.zeros((0, D), dtype=np.uint8)
+        self._kept[key] = W
+        cells = sum(w.size for w in self._kept.values())
+        while cells > self.max_cells and len(self._kept) > 1:
+            cells -= self._kept.popitem(last=False)[1].size
+        return W
+
+    def ratio_replicates(self, documents: Sequence[str], sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """(n_boot x K) replicates of sum(values) / passages, as `ratio_replicates` gives them, with this
+        set of documents' weights (row j of `sums` and `counts` is `documents[j]`)."""
+        D, K = sums.shape
+        if D < 2 or self.n_boot <= 0:
+            return np.zeros((0, K))
+        W = self.weights(documents)
+        both = np.column_stack([sums, counts])
+        chunk = max(1, MAX_CELLS // max(D, 1))
+        out = np.vstack([W[i:i + chunk].astype(float) @ both for i in range(0, self.n_boot, chunk)])
+        n = out[:, K]
+        return out[:, :K] / np.where(n > 0, n, np.nan)[:, None]
+
+
+def _small(counts: np.ndarray) -> np.ndarray:
+    return counts.astype(np.uint8 if counts.size == 0 or counts.max() < 256 else np.uint32)
 
 
 def percentile_interval(reps: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:

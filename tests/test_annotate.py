@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 from test_annotate_helpers import XSS_SCRIPT, full_labels, make_project, tokens
 
+from stance import store
 from stance.annotate import QueueOptions, create_app
 from stance.annotate.auth import ensure_annotator, hash_token
 from stance.annotate.server import check_bind
@@ -171,12 +172,10 @@ def test_uncertain_order_and_suggestions(proj):
     first, second = dim.values[0].name, dim.values[1].name
     model = proj.add_model(dim.name, proj.path / "models" / "m.skops", proj.codebook.version)
     ids = q.passage_ids
+    tops = [0.95 - 0.05 * i for i in range(len(ids))]  # later passages are less certain
     with proj.transaction() as tx:
-        for i, pid in enumerate(ids):
-            top = 0.95 - 0.05 * i  # later passages are less certain
-            probs = {first: top, second: 1 - top}
-            tx.execute("INSERT INTO predictions VALUES (?,?,?,?,?,?)",
-                       (pid, model, dim.name, json.dumps(first), json.dumps(probs), "2024-01-01"))
+        store.replace_predictions(tx, model, dim.name, [first, second], ids, [first] * len(ids),
+                                  [[top, 1 - top] for top in tops], "2024-01-01")
     unc = build_queue(proj, "a", QueueOptions(order="uncertain")).passage_ids
     assert unc == list(reversed(ids))
     tok = tokens(proj, ["alice"])["alice"]

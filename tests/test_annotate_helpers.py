@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import uvicorn
 
+from stance import store
 from stance.annotate.auth import ensure_annotator
 from stance.ingest import make_document
 from stance.store import Project
+from stance.store.prediction_format import label_text
 
 XSS_SCRIPT = "Officials said <script>window.__xss = 1</script> the talks would resume on Monday."
 XSS_IMG = 'A second payload <img src=x onerror="window.__xss = 2"> sits inside this sentence.'
@@ -124,11 +126,10 @@ class ThreadServer:
 
 def add_predictions(project: Project, dimension: str, guesses: dict[str, tuple[Any, dict[str, float]]]) -> int:
     """Register a model for `dimension` and store its guess (label, probabilities) for some passages."""
-    import json
 
     model = project.add_model(dimension, project.path / "models" / f"{dimension}.skops", project.codebook.version)
     with project.transaction() as tx:
         for pid, (label, probs) in guesses.items():
-            tx.execute("INSERT INTO predictions VALUES (?,?,?,?,?,?)",
-                       (pid, model, dimension, json.dumps(label), json.dumps(probs), "2024-01-01T00:00:00"))
+            store.replace_predictions(tx, model, dimension, list(probs), [pid], [label_text(label)],
+                                      [list(probs.values())], "2024-01-01T00:00:00")
     return model

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from stance.analysis import prevalence
-from stance.bootstrap import percentile_interval, ratio_replicates, resample_counts
+from stance.bootstrap import DocumentBootstrap, percentile_interval, ratio_replicates, resample_counts
 from stance.codebook import load_codebook
 
 CODEBOOK = load_codebook()
@@ -66,3 +66,23 @@ def test_point_estimates_do_not_depend_on_the_bootstrap():
     for _, row in with_boot.iterrows():
         assert np.isclose(row["share"], direct.get((row["outlet"], row["value"]), 0.0))
         assert row["low"] <= row["share"] <= row["high"]
+
+
+def test_one_draw_per_set_of_documents_serves_every_table_whatever_their_order():
+    rng = np.random.default_rng(6)
+    rows = [{"doc_id": f"d{d}", "passage_id": f"d{d}-{k}", "outlet": "AB"[d % 2], "is_boilerplate": False,
+             "posture": POSTURE[int(rng.integers(0, len(POSTURE)))], "posture:restraint": rng.random()}
+            for d in range(80) for k in range(int(rng.integers(1, 6)))]
+    frame = pd.DataFrame(rows)
+    alone = prevalence(frame, "posture", by="outlet", codebook=CODEBOOK, estimator="PCC", n_boot=200)
+    shared = DocumentBootstrap(200)
+    prevalence(frame, "posture", codebook=CODEBOOK, n_boot=200, replicates=shared)  # another table first
+    prevalence(frame, "posture", by="outlet", codebook=CODEBOOK, n_boot=200, replicates=shared)
+    again = prevalence(frame, "posture", by="outlet", codebook=CODEBOOK, estimator="PCC", n_boot=200,
+                       replicates=shared)
+    pd.testing.assert_frame_equal(again, alone)
+    documents = [f"d{d}" for d in range(0, 80, 2)]
+    W = shared.weights(documents)
+    assert W is shared.weights(documents) and W.shape == (200, 40) and (W.sum(axis=1) == 40).all()
+    assert not np.array_equal(W, DocumentBootstrap(200, random_state=1).weights(documents))
+    assert not np.array_equal(W, shared.weights([f"d{d}" for d in range(1, 80, 2)]))

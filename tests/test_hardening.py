@@ -55,9 +55,8 @@ def doves_and_hawks(text: str) -> str:
 def stored_values(project: Project) -> dict[str, set[str]]:
     """Every stored prediction value, per dimension."""
     out: dict[str, set[str]] = {}
-    for dim, label in project.conn.execute("SELECT dimension, label_json FROM predictions"):
-        value = json.loads(label)
-        out.setdefault(dim, set()).update(value if isinstance(value, list) else [value])
+    for dim, label in project.conn.execute("SELECT dimension, label FROM predictions"):
+        out.setdefault(dim, set()).update(v for v in label.split(";") if v)
     return out
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from stance import analysis as an
-from stance import report
+from stance import report, store
 from stance.analysis import ClassifierErrors
 from stance.cli import main
 from stance.codebook import load_codebook
@@ -143,12 +142,10 @@ def _project_with_predictions(tmp_path) -> Project:
                                  metrics={"macro_f1": {"value": 0.6, "low": 0.5, "high": 0.7}}, card=card)
     passages = project.passages_frame()
     rng = np.random.default_rng(1)
+    probs = rng.dirichlet(np.ones(len(values)), size=len(passages))
     with project.transaction() as conn:
-        for pid in passages["passage_id"]:
-            p = rng.dirichlet(np.ones(len(values)))
-            conn.execute("INSERT INTO predictions VALUES (?,?,?,?,?,?)",
-                         (pid, model_id, "posture", json.dumps(values[int(p.argmax())]),
-                          json.dumps(dict(zip(values, p.tolist(), strict=True))), "2024-01-01T00:00:00"))
+        store.replace_predictions(conn, model_id, "posture", values, passages["passage_id"].tolist(),
+                                  [values[i] for i in probs.argmax(axis=1)], probs, "2024-01-01T00:00:00")
     return project
 
 

@@ -52,24 +52,41 @@ def dimension_values(frame: pd.DataFrame, dim: str, codebook=None) -> list[str]:
 
 
 def split_values(v) -> list[str]:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return []
     if isinstance(v, str):
         return [x.strip() for x in v.split(SEP) if x.strip()]
     return [str(x) for x in v]
 
 
+def _distinct(column: pd.Series) -> tuple[np.ndarray, list] | None:
+    """(code of each cell, the distinct cells) of a label column, or None when cells hold lists (gold
+    frames). A column holds a handful of distinct labels and up to millions of rows, so what is read from
+    a label is computed once per distinct label."""
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    except TypeError:  # unhashable cells
+        return None
+    return codes, list(uniques)
+
+
 def label_matrix(frame: pd.DataFrame, dim: str, values: Sequence[str]) -> np.ndarray:
     """(passages x values) 0/1 matrix: 1 where the passage's label (or one of its labels) is the value."""
     require(frame, [dim])
     pos = {v: j for j, v in enumerate(values)}
-    out = np.zeros((len(frame), len(values)))
-    for i, v in enumerate(frame[dim].to_numpy()):
+
+    def row(v) -> np.ndarray:
+        out = np.zeros(len(values))
         for item in split_values(v):
-            j = pos.get(item)
-            if j is not None:
-                out[i, j] = 1.0
-    return out
+            if (j := pos.get(item)) is not None:
+                out[j] = 1.0
+        return out
+
+    distinct = _distinct(frame[dim])
+    if distinct is None:
+        return np.array([row(v) for v in frame[dim]]).reshape(len(frame), len(values))
+    codes, uniques = distinct
+    return np.array([row(v) for v in uniques]).reshape(len(uniques), len(values))[codes]
 
 
 def has_probabilities(frame: pd.DataFrame, dim: str, values: Sequence[str]) -> bool:
@@ -89,8 +106,18 @@ def prob_matrix(frame: pd.DataFrame, dim: str, values: Sequence[str]) -> np.ndar
 
 def labelled(frame: pd.DataFrame, dim: str) -> pd.Series:
     """True where the passage has a label for `dim` (unlabelled gold rows are left out)."""
-    return frame[dim].map(lambda v: len(split_values(v)) > 0) if dim in frame.columns else pd.Series(
-        False, index=frame.index)
+    if dim not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return pd.Series(label_mask(frame[dim], bool), index=frame.index)
+
+
+def label_mask(column: pd.Series, test) -> np.ndarray:
+    """True where `test` of the cell's values (`split_values`) is true; tested once per distinct label."""
+    distinct = _distinct(column)
+    if distinct is None:
+        return np.array([bool(test(split_values(v))) for v in column], dtype=bool)
+    codes, uniques = distinct
+    return np.array([bool(test(split_values(v))) for v in uniques], dtype=bool)[codes]
 
 
 def analysable(frame: pd.DataFrame, exclude_boilerplate: bool = True) -> pd.DataFrame:
@@ -113,8 +140,14 @@ def period(frame: pd.DataFrame, time: str, date_col: str = "date") -> pd.Series:
 
 def doc_codes(frame: pd.DataFrame) -> np.ndarray:
     """Integer code of each passage's document (the unit the bootstrap resamples)."""
+    return doc_index(frame)[0]
+
+
+def doc_index(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(integer code of each passage's document, the document ids in code order)."""
     col = "doc_id" if "doc_id" in frame.columns else None
     if col is None:
         raise InputError("the scores have no column 'doc_id'; intervals resample documents, so every "
                          f"passage needs its document id; columns are: {', '.join(map(str, frame.columns))}")
-    return pd.factorize(frame[col].astype(str))[0]
+    codes, documents = pd.factorize(frame[col].astype(str))
+    return codes, np.asarray(documents)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..bootstrap import LEVEL, doc_sums, percentile_interval, ratio_replicates
+from ..bootstrap import LEVEL, DocumentBootstrap, doc_sums, percentile_interval
 from ..codebook import IndexDefinition
 from ..errors import InputError
 from .correction import ClassifierErrors, adjust
@@ -20,14 +20,14 @@ from .frame import (
     analysable,
     as_list,
     dimension_values,
-    doc_codes,
+    doc_index,
     has_probabilities,
+    label_mask,
     label_matrix,
     labelled,
     period,
     prob_matrix,
     require,
-    split_values,
 )
 
 MIN_PASSAGES = 30
@@ -72,9 +72,11 @@ COLUMNS = ["value", "estimator", "share", "low", "high", "passages", "documents"
 def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | None = None, codebook=None,
                estimator: str = "CC", errors: ClassifierErrors | None = None, n_boot: int = 1000,
                level: float = LEVEL, min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
-               random_state: int = 0, cumulative: bool = False) -> pd.DataFrame:
+               random_state: int = 0, cumulative: bool = False,
+               replicates: DocumentBootstrap | None = None) -> pd.DataFrame:
     """Share of each value of `dimension` per group, with a percentile-bootstrap interval that
-    resamples documents within the group.
+    resamples documents within the group (with `replicates`' weights, shared by every table that
+    passes the same one; made from `n_boot` and `random_state` when None).
 
     estimator: CC (share of predicted labels), PCC (mean probability), ACC or PACC (corrected for
     classifier error; need `errors`, single-valued dimensions only). Multi-valued dimensions give
@@ -105,6 +107,7 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
     if estimator in ("PCC", "PACC") and not has_probabilities(frame, dimension, model_values):
         raise InputError(f"{estimator} needs probability columns '{dimension}:<value>'; the scores have none")
     rng = np.random.default_rng(random_state)
+    replicates = replicates or DocumentBootstrap(n_boot, random_state)
     rates = rates_b = None
     if corrected:
         probabilistic = estimator == "PACC"
@@ -115,10 +118,10 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
     for key, part in _groups(frame, keys):
         mat = (prob_matrix(part, dimension, model_values) if estimator in ("PCC", "PACC")
                else label_matrix(part, dimension, model_values))
-        codes = doc_codes(part)
+        codes, documents = doc_index(part)
         sums, counts = doc_sums(codes, mat)
         n, D = len(part), len(counts)
-        reps = ratio_replicates(sums, counts, n_boot, rng)
+        reps = replicates.ratio_replicates(documents, sums, counts)
         if corrected:
             q = sums.sum(axis=0) / max(n, 1)
             est = adjust(_norm(q), rates) if n and q.sum() > 0 else np.full(len(model_values), np.nan)
@@ -188,7 +191,7 @@ def index_passages(frame: pd.DataFrame, spec: IndexDefinition) -> pd.DataFrame:
     for dim, values in spec.exclude:
         if dim in frame.columns and values:
             drop = set(values)
-            frame = frame[~frame[dim].map(lambda v, drop=drop: bool(set(split_values(v)) & drop))]
+            frame = frame[~label_mask(frame[dim], lambda items, drop=drop: set(items) & drop)]
     return frame
 
 
@@ -205,9 +208,10 @@ def index_values(frame: pd.DataFrame, spec: IndexDefinition) -> np.ndarray:
 def index_table(frame: pd.DataFrame, spec: IndexDefinition, by: str | Sequence[str] | None = None,
                 time: str | None = None, date_col: str = "date", n_boot: int = 1000, level: float = LEVEL,
                 min_passages: int = MIN_PASSAGES, exclude_boilerplate: bool = True,
-                random_state: int = 0) -> pd.DataFrame:
+                random_state: int = 0, replicates: DocumentBootstrap | None = None) -> pd.DataFrame:
     """The index per group (and per period when `time` is year/quarter/month), with a document-
-    bootstrap interval. Columns [*by, (period), index, low, high, passages, documents, small]."""
+    bootstrap interval (`replicates` as in `prevalence`).
+    Columns [*by, (period), index, low, high, passages, documents, small]."""
     keys = as_list(by)
     frame = analysable(frame, exclude_boilerplate)
     require(frame, [spec.dimension], "the scores")
@@ -216,13 +220,14 @@ def index_table(frame: pd.DataFrame, spec: IndexDefinition, by: str | Sequence[s
         frame = frame.assign(period=period(frame, time, date_col))
         frame = frame[frame["period"].notna()]
         keys = [*keys, "period"]
-    rng = np.random.default_rng(random_state)
+    replicates = replicates or DocumentBootstrap(n_boot, random_state)
     rows = []
     for key, part in _groups(frame, keys):
         x = index_values(part, spec)[:, None]
-        sums, counts = doc_sums(doc_codes(part), x)
+        codes, documents = doc_index(part)
+        sums, counts = doc_sums(codes, x)
         n = len(part)
-        lo, hi = percentile_interval(ratio_replicates(sums, counts, n_boot, rng), level)
+        lo, hi = percentile_interval(replicates.ratio_replicates(documents, sums, counts), level)
         rows.append({**key, "index": float(x.mean()) if n else np.nan, "low": float(lo[0]),
                      "high": float(hi[0]), "passages": n, "documents": len(counts), "small": n < min_passages})
     return pd.DataFrame(rows, columns=[*keys, "index", "low", "high", "passages", "documents", "small"])

@@ -28,11 +28,11 @@ the app shows no model suggestion, so that the labels that check the model owe n
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import store
@@ -131,16 +131,15 @@ def confidences(project: Project, codebook: Codebook, models: dict[str, int] | N
     multi = {d.name: d.multi for d in codebook.dimensions}
     out: dict[str, float] = {}
     for dim, model_id in models.items():
-        for pid, probs_json in store.model_probabilities(project.conn, model_id, dim):
-            try:
-                probs = json.loads(probs_json)
-                values = [float(v) for v in (probs.values() if isinstance(probs, dict) else probs)]
-            except (ValueError, TypeError, AttributeError):
-                continue
-            if not values:
-                continue
-            conf = min(max(p, 1 - p) for p in values) if multi.get(dim) else max(values)
-            out[pid] = min(conf, out.get(pid, 1.0))
+        got = store.model_probabilities(project.conn, model_id, dim)
+        probs = np.where(np.isnan(got.probs), -np.inf, got.probs)  # a class without a probability never decides
+        if multi.get(dim):
+            conf = np.min(np.where(np.isinf(probs), np.inf, np.maximum(probs, 1 - probs)), axis=1, initial=np.inf)
+        else:
+            conf = np.max(probs, axis=1, initial=-np.inf)
+        for pid, c in zip(got.passage_ids, conf.tolist(), strict=True):
+            if np.isfinite(c):  # a prediction without probabilities orders nothing
+                out[pid] = min(c, out.get(pid, 1.0))
     return out
 
 
@@ -189,10 +188,10 @@ def suggestions(project: Project, passage_id: str, models: dict[str, int] | None
         if row is None:
             continue
         try:
-            value = cb.validate_label(dim, json.loads(row[0]))
-            probs = json.loads(row[1])
+            value = cb.validate_label(dim, row[0])
         except Exception:  # a prediction from an older codebook: show no suggestion rather than fail
             continue
-        score = probs.get(value) if isinstance(probs, dict) and isinstance(value, str) else None
+        score = row[1].get(value) if isinstance(value, str) else None
+        score = None if score is None or np.isnan(score) else score
         out[dim] = {"value": value, "score": score, "model_id": model_id}
     return out

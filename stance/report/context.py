@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import ClassifierErrors, default_index
+from ..bootstrap import DocumentBootstrap
 from ..codebook import Codebook, IndexDefinition
 from ..errors import InputError
 
@@ -71,6 +72,7 @@ class Context:
     overview_notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.replicates = DocumentBootstrap(self.n_boot, self.random_state)  # one draw per group, every table
         self.dims = [d for d in self.codebook.dimension_names if d in self.data.columns]
         self.index: IndexDefinition | None = None
         self.index_problem = ""
@@ -82,7 +84,8 @@ class Context:
     @property
     def bootstrap(self) -> dict:
         """The keyword arguments every analysis table takes for its intervals and small groups."""
-        return {"n_boot": self.n_boot, "min_passages": self.min_passages, "random_state": self.random_state}
+        return {"n_boot": self.n_boot, "min_passages": self.min_passages, "random_state": self.random_state,
+                "replicates": self.replicates}
 
     @property
     def scored_index(self) -> IndexDefinition | None:

@@ -33,7 +33,7 @@ def select(scores: pd.DataFrame, codebook, topic: str | None = None, topic_dimen
     if topic_dimension not in scores.columns:
         raise InputError(f"the scores have no {topic_dimension!r} predictions; score with a model that has a "
                          f"{topic_dimension!r} head, or leave out --topic")
-    keep = scores[topic_dimension].map(lambda v: topic in an.frame.split_values(v))
+    keep = an.frame.label_mask(scores[topic_dimension], lambda items: topic in items)
     return scores[keep]
 
 

@@ -40,19 +40,20 @@ def score_project(project: Project | str | Path, model: str | Path | None = None
                              f"with --target-col {target_column} to keep each passage's target")
     frames = (passages.iloc[i:i + batch_size] for i in range(0, len(passages), batch_size))
     stamp = now()
-    rows = []
+    batches = []
     layout = {d: (plan.classes(d), plan.model(d).multi_[d]) for d in plan.dimensions}
     for frame, preds in pooled(plan, frames, 0, jobs):
+        batch = {}
         for d, (classes, multi) in layout.items():
-            probs = np.column_stack([preds[f"{d}:{v}"] for v in classes])
-            for pid, label, p in zip(frame["passage_id"], preds[d], probs, strict=True):
-                value = [x for x in label.split(";") if x] if multi else label
-                rows.append((pid, plan.model_ids[d], d, json.dumps(value, ensure_ascii=False),
-                             json.dumps(dict(zip(classes, map(float, p), strict=True))), stamp))
+            labels = [";".join(x for x in label.split(";") if x) for label in preds[d]] if multi else list(preds[d])
+            batch[d] = (labels, np.column_stack([preds[f"{d}:{v}"] for v in classes]))
+        batches.append((frame["passage_id"].tolist(), batch))
         if progress:
             progress(len(frame))
     with project.transaction() as conn:
-        replace_predictions(conn, rows)
+        for ids, batch in batches:
+            for d, (labels, probs) in batch.items():
+                replace_predictions(conn, plan.model_ids[d], d, layout[d][0], ids, labels, probs, stamp)
     return {"passages": len(passages), "dimensions": plan.dimensions, "model_ids": dict(plan.model_ids)}
 
 
@@ -66,10 +67,7 @@ def project_predictions(project: Project | str | Path, include_examples: bool = 
     latest = latest_predictions(project.conn)
     passages = project.passages_frame(include_examples=include_examples)
     codebook = project.codebook
-    by_dim: dict[str, dict[str, tuple]] = {}
-    for pid, dim, label, probs in latest:
-        by_dim.setdefault(dim, {})[pid] = (json.loads(label), json.loads(probs))
-    scored = set().union(*(set(v) for v in by_dim.values())) if by_dim else set()
+    scored = set().union(*(c.passage_ids for c in latest.values())) if latest else set()
     passages = passages[passages["passage_id"].isin(scored)].reset_index(drop=True)
     extras = [json.loads(m) if m else {} for m in passages["meta_json"]]
     out = passages[["doc_id", "passage_id", *STANDARD_META]].copy()
@@ -81,13 +79,14 @@ def project_predictions(project: Project | str | Path, include_examples: bool = 
     out["is_boilerplate"] = passages["is_boilerplate"]
     if with_text:
         out["text"] = passages["text"]
-    order = [d for d in codebook.dimension_names if d in by_dim] + [d for d in by_dim if d not in codebook.dimension_names]
-    cols: dict[str, list] = {}
-    for d in order:
-        got = [by_dim[d].get(pid) for pid in out["passage_id"]]
-        cols[d] = [None if g is None else (";".join(g[0]) if isinstance(g[0], list) else g[0]) for g in got]
-        seen = dict.fromkeys(v for g in got if g for v in g[1])
-        known = codebook.dimension(d).value_names if d in codebook.dimension_names else []
-        for v in [*[v for v in known if v in seen], *[v for v in seen if v not in known]]:
-            cols[f"{d}:{v}"] = [np.nan if g is None else float(g[1].get(v, np.nan)) for g in got]
+    names = codebook.dimension_names
+    cols: dict[str, object] = {}
+    for d in [d for d in names if d in latest] + [d for d in latest if d not in names]:
+        got = latest[d]
+        rows = pd.Index(got.passage_ids).get_indexer(out["passage_id"])  # -1: not scored on this dimension
+        found, take = rows >= 0, np.maximum(rows, 0)
+        cols[d] = np.where(found, np.array(got.labels, dtype=object)[take], None)
+        known = codebook.dimension(d).value_names if d in names else []
+        for v in [*[v for v in known if v in got.classes], *[v for v in got.classes if v not in known]]:
+            cols[f"{d}:{v}"] = np.where(found, got.probs[take, got.classes.index(v)], np.nan)
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)

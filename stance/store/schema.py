@@ -8,16 +8,18 @@ its own beside this one (as `labels.py` holds the annotations table's), re-expor
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import StoreError
+from .prediction_format import convert_json_predictions
 
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1.
 # Append new steps; never edit a step that has shipped.
-MIGRATIONS: list[str] = [
+# A step is SQL, or a function of the connection where SQL cannot convert the data.
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """
     CREATE TABLE documents (
         id TEXT PRIMARY KEY,
@@ -119,6 +121,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE gold_labels ADD COLUMN rule TEXT NOT NULL DEFAULT ''
     """,
+    # 4: predictions as a label and an array of float64 probabilities in the order of the model's classes
+    # (prediction_classes) instead of JSON, so that a report loads them as columns without decoding every
+    # row (stance/store/prediction_format.py); the JSON of earlier versions is converted.
+    convert_json_predictions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -150,8 +156,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     for step in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _split_sql(MIGRATIONS[step]):
-                conn.execute(statement)
+            if callable(MIGRATIONS[step]):
+                MIGRATIONS[step](conn)
+            else:
+                for statement in _split_sql(MIGRATIONS[step]):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {step + 1}")
             conn.execute("COMMIT")
         except BaseException:

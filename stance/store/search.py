@@ -45,12 +45,12 @@ def _clause(c: Condition) -> tuple[str, list]:
     if c.kind == "prediction":
         predicted = ("EXISTS (SELECT 1 FROM predictions pr WHERE pr.passage_id = p.id AND pr.model_id = ?"
                      " AND pr.dimension = ?)")
-        # json_each reads a single value and a list of values (multi-valued dimensions) alike
-        matches = ("EXISTS (SELECT 1 FROM predictions pr, json_each(pr.label_json) v WHERE pr.passage_id = p.id"
-                   " AND pr.model_id = ? AND pr.dimension = ? AND v.value = ?)")
+        # the label is one value or several joined by ';' (no value name holds one): match whole values
+        matches = ("EXISTS (SELECT 1 FROM predictions pr WHERE pr.passage_id = p.id AND pr.model_id = ?"
+                   " AND pr.dimension = ? AND instr(?, ';') = 0 AND instr(';' || pr.label || ';', ';' || ? || ';') > 0)")
         if c.op == "=":
-            return matches, [c.model_id, c.name, c.value]
-        return f"{predicted} AND NOT {matches}", [c.model_id, c.name, c.model_id, c.name, c.value]
+            return matches, [c.model_id, c.name, c.value, c.value]
+        return f"{predicted} AND NOT {matches}", [c.model_id, c.name, c.model_id, c.name, c.value, c.value]
     if c.kind == "text":
         expr, params = "p.text", []
     elif c.kind == "document":
