@@ -159,14 +159,24 @@ def adjust(q: np.ndarray, M: np.ndarray) -> np.ndarray:
     M3 = np.broadcast_to(M, (q2.shape[0], *M.shape[-2:])) if M.ndim == 2 else M
     usable = np.isfinite(M3).all(axis=-2) & (np.abs(np.nan_to_num(M3)).sum(axis=-2) > 0)  # (B, K)
     out = np.full(q2.shape, np.nan)
-    for b in range(q2.shape[0]):
-        keep = usable[b]
-        if not np.isfinite(q2[b]).all() or keep.sum() == 0:
-            continue
-        p = np.zeros(q2.shape[1])
-        p[keep] = np.linalg.lstsq(M3[b][:, keep], q2[b], rcond=None)[0]
-        out[b] = clip_to_simplex(p)
-    return out[0] if one else out
+    valid = np.isfinite(q2).all(axis=1) & usable.any(axis=1)
+    if q2.shape[0] == 1:
+        if valid[0]:
+            keep = usable[0]
+            p = np.zeros(q2.shape[1])
+            p[keep] = np.linalg.lstsq(M3[0][:, keep], q2[0], rcond=None)[0]
+            out[0] = clip_to_simplex(p)
+        return out[0] if one else out
+    # a stack (bootstrap replicates): the same least-squares solutions, by the pseudo-inverse of every
+    # replicate's M at once (lstsq solves one system per call; its cutoff for small singular values)
+    for keep in np.unique(usable[valid], axis=0):
+        rows = np.flatnonzero(valid & (usable == keep).all(axis=1))
+        A = M3[rows][:, :, keep]
+        P = np.linalg.pinv(A, rcond=np.finfo(float).eps * max(A.shape[-2:]))
+        p = np.zeros((len(rows), q2.shape[1]))
+        p[:, keep] = np.einsum("bkq,bq->bk", P, q2[rows])
+        out[rows] = clip_to_simplex(p)
+    return out
 
 
 def clip_to_simplex(p: np.ndarray) -> np.ndarray:

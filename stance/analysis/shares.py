@@ -91,6 +91,7 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
     keys = as_list(by)
     frame = analysable(frame, exclude_boilerplate)
     require(frame, [dimension], "the scores")
+    frame = _only(frame, keys, [dimension])
     frame = frame[labelled(frame, dimension)]
     values = dimension_values(frame, dimension, codebook)
     corrected = estimator in ("ACC", "PACC")
@@ -141,6 +142,15 @@ def prevalence(frame: pd.DataFrame, dimension: str, by: str | Sequence[str] | No
         rows += new
     extra = ["cum_share", "cum_low", "cum_high"] if cumulative and not corrected else []
     return pd.DataFrame(rows, columns=[*keys, *COLUMNS, *extra])
+
+
+def _only(frame: pd.DataFrame, keys: list[str], dims: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The columns a table reads (group keys, document ids, the dimensions' labels and probabilities):
+    every group is a row selection, and copying the passages' text with each one was a large part of a
+    report's time."""
+    prefixes = tuple(f"{d}:" for d in dims)
+    wanted = {*keys, *dims, *extra, "doc_id"}
+    return frame[[c for c in frame.columns if c in wanted or (isinstance(c, str) and c.startswith(prefixes))]]
 
 
 def _spread(a: np.ndarray, model_values: list[str], values: list[str]) -> np.ndarray:
@@ -215,6 +225,7 @@ def index_table(frame: pd.DataFrame, spec: IndexDefinition, by: str | Sequence[s
     keys = as_list(by)
     frame = analysable(frame, exclude_boilerplate)
     require(frame, [spec.dimension], "the scores")
+    frame = _only(frame, keys, [spec.dimension], [d for d, _ in spec.exclude] + ([date_col] if time else []))
     frame = index_passages(frame[labelled(frame, spec.dimension)], spec)
     if time:
         frame = frame.assign(period=period(frame, time, date_col))
