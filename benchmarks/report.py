@@ -73,7 +73,9 @@ print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f}")
 def run(tree: Path, args: list[str]) -> dict:
     """One command in a child process with `tree` first on the import path; its usage as a dict."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", WRAP, *args], capture_output=True, text=True, env=env, check=True)
+    # run from `tree`: `python -c` and `-m` put the working folder first on the import path
+    out = subprocess.run([sys.executable, "-c", WRAP, *args], capture_output=True, text=True, env=env, check=True,
+                         cwd=tree)
     got = json.loads(out.stdout.strip().splitlines()[-1])
     if got["rc"] != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{got['stderr']}")
@@ -123,7 +125,7 @@ def main() -> None:
             shutil.rmtree(cases["after"])
         shutil.copytree(project, cases["after"])
         out = subprocess.run([sys.executable, "-c", MIGRATE, str(cases["after"])], capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+                             check=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
         cpu, wall = map(float, out.stdout.split())
         print(f"opening the before-code project with this tree (its migration): {cpu:.2f} CPU-s, {wall:.2f} s wall")
     trees = {"before": args.before, "after": REPO}
