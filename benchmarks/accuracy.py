@@ -133,6 +133,7 @@ def few_labels(task: Task, variant: Variant, sizes: list[int], draws: int, encod
         for d in range(draws):
             figs, a, b = fit_and_score(task, draw(tr, n, task.dim, SEED + d), te, variant, 0, encoder)
             scores.append(task.score(figs))
+            say(f"  {variant.name}, {n} labels, draw {d + 1}: {scores[-1]:.3f}; train {a.text()}, score {b.text()}")
             t_tr, t_sc = t_tr + a, t_sc + b
         parts.append(f"{n}: **{np.mean(scores):.3f}** (sd {np.std(scores, ddof=1):.3f}; train "
                      f"{t_tr.cpu / draws:.0f} CPU-s, score {t_sc.cpu / draws:.0f} CPU-s for {len(te)})")

@@ -1,7 +1,8 @@
 """Learning curves (labelled passages vs macro-F1 on held-out documents) per head on the embedded real corpus.
 
     .venv/bin/python benchmarks/learning_curve.py [--heads tfidf,embed,setfit] [--dimension posture]
-                                                  [--folds 5] [--figure docs/img/learning_curve]
+                                                  [--folds 5] [--setfit-pairs 320]
+                                                  [--figure docs/img/learning_curve]
 
 The real corpus (US speeches, and the UN statements when ../shared is beside the repository) is loaded
 into a temporary project; each head is cross-validated grouped by document (speech or statement) with
@@ -14,7 +15,6 @@ seconds of each head and the machine, and draws the figure with the report's own
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import platform
 import tempfile
@@ -30,17 +30,20 @@ from stance.store import Project
 REPO = Path(__file__).resolve().parents[1]
 
 
-def head_options(head: str) -> dict:
-    """The keyword that selects a head: `head=` once the toolkit has a head seam, else `features=`."""
-    if "head" in inspect.signature(evaluate).parameters:
-        return {"head": head}
-    return {"features": head}
+def head_options(head: str, pairs: int) -> dict:
+    """`evaluate`'s keywords for a head (the setfit head with its pair budget, without progress bars)."""
+    if head == "tfidf+embeddings":
+        return {"features": head}
+    options = {"head_type": head}
+    if head == "setfit":
+        options["head_params"] = {"pairs": pairs, "progress": False}
+    return options
 
 
-def curve(project: Project, head: str, dimension: str, folds: int) -> tuple[pd.DataFrame, float]:
+def curve(project: Project, head: str, dimension: str, folds: int, pairs: int) -> tuple[pd.DataFrame, float]:
     start = time.process_time()
     result = evaluate(project, dimensions=[dimension], n_splits=folds, n_boot=200, learning_curve=True,
-                      **head_options(head))
+                      **head_options(head, pairs))
     seconds = time.process_time() - start
     ev = result.dimensions[dimension]
     table = ev.learning_curve.copy()
@@ -55,6 +58,7 @@ def main() -> None:
     parser.add_argument("--heads", default="tfidf", help="comma-separated heads to compare")
     parser.add_argument("--dimension", default="posture")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--setfit-pairs", type=int, default=320, help="contrastive pairs per setfit fine-tuning")
     parser.add_argument("--figure", default=str(REPO / "docs" / "img" / "learning_curve"), help="figure path without suffix (PNG)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +67,7 @@ def main() -> None:
         print(f"real corpus: {gold} gold passages; {'; '.join(real.skipped) or 'US and UN parts'}")
         tables, seconds = [], {}
         for head in [h.strip() for h in args.heads.split(",") if h.strip()]:
-            table, seconds[head] = curve(project, head, args.dimension, args.folds)
+            table, seconds[head] = curve(project, head, args.dimension, args.folds, args.setfit_pairs)
             tables.append(table)
     frame = pd.concat(tables, ignore_index=True)
     print(f"\n{args.dimension}: macro-F1 on held-out documents ({args.folds}-fold CV grouped by document)\n")

@@ -110,3 +110,67 @@ def test_only_an_uncertain_queue_follows_a_model(tmp_path, speeches):
     assert state.retrainer is None and client.get("/api/task").json()["refresh"] is None
     r = client.post("/api/retrain", json={})
     assert r.status_code == 409 and "--order uncertain" in r.json()["error"]
+
+
+def _encoder_installed() -> bool:
+    try:
+        from stance.models.encoder import embeddings_model_path
+
+        embeddings_model_path()
+        import sentence_transformers  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def test_the_queue_model_has_the_head_of_the_projects_newest_model(tmp_path, speeches):
+    if not _encoder_installed():
+        pytest.skip("the embeddings extra is not installed")
+    from stance.annotate.retrain import working_labels
+    from stance.models import save_model
+
+    client, state = serve(tmp_path, speeches, every=0)
+    for passage in speeches[1][:30]:
+        label(client, passage)
+    project = Project.open(tmp_path / "p")
+    assert client.post("/api/retrain", json={}).status_code == 202  # no model in the project yet: tfidf
+    assert state.retrainer.wait(timeout=600)
+    assert client.get("/api/task").json()["refresh"]["head"] == "tfidf"
+
+    model = training.train(working_labels(project), dimensions=["posture"], codebook=project.codebook,
+                           drop_rare=True, min_per_class=3, head_type="embed")  # as `stance train --head embed`
+    card = save_model(model, tmp_path / "p" / "models" / "posture-embed.skops")
+    project.add_model("posture", tmp_path / "p" / "models" / "posture-embed.skops", project.codebook.version,
+                      card=card)
+    project.close()
+    assert client.post("/api/retrain", json={}).status_code == 202
+    assert state.retrainer.wait(timeout=900)
+    task = client.get("/api/task").json()
+    assert task["refresh"]["head"] == "embed" and "embed head" in task["order_note"]
+    pool = state.pool()
+    assert set(state._conf) == set(pool)
+    # the encoder is kept for the next retraining, with every candidate passage's text already embedded
+    project = Project.open(tmp_path / "p")
+    texts = project.passages_frame(include_examples=True).set_index("passage_id")["text"]
+    project.close()
+    assert len(state.retrainer._encoder._cache) >= len({texts[p] for p in pool}) > 100
+
+
+def test_annotate_head_option_chooses_the_queue_models_head(tmp_path, speeches, monkeypatch):
+    from click.testing import CliRunner
+
+    import stance.cli.annotate as cli_annotate
+    from stance.cli import main
+
+    serve(tmp_path, speeches, every=0)
+    served = []
+    monkeypatch.setattr(cli_annotate, "serve", lambda app, **kw: served.append(app))
+    monkeypatch.setattr(cli_annotate, "bind_socket", lambda host, port: None)
+    run = lambda *args: CliRunner().invoke(main, ["annotate", "-p", str(tmp_path / "p"), "-a", "reader",  # noqa: E731
+                                                  "--order", "uncertain", *args])
+    r = run("--head", "setfit")
+    assert r.exit_code == 0, r.output
+    assert served[-1].state.annotation.retrainer.head == "setfit"
+    assert run().exit_code == 0 and served[-1].state.annotation.retrainer.head is None  # the project's head
+    r = run("--head", "bert")
+    assert r.exit_code == 2 and "'bert' is not one of 'tfidf', 'embed', 'setfit'" in r.output

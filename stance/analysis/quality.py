@@ -97,19 +97,48 @@ def model_quality(project, dimensions: list[str] | None = None) -> pd.DataFrame:
 
 
 def learning_curves(project, dimensions: list[str] | None = None) -> pd.DataFrame:
-    """The learning curve each dimension's latest model stored when it was trained with a learning curve
+    """The learning curves the project's models stored when they were trained with a learning curve
     (`stance train --learning-curve`): macro-F1 on held-out documents by labelled passages trained on,
-    with the majority-class baseline and the model's head. Empty when no model stored one."""
+    with the majority-class baseline; per dimension, one curve per head (the newest model of each head
+    that stored one), so that heads trained on the same labels can be compared. Empty when none did."""
     rows = []
-    for dim, entry, card in _latest_models(project, dimensions):
+    for dim, head, card in _models_with_curves(project, dimensions):
         ev = card.get("evaluation") or {}
-        head = (entry.get("card") or {}).get("head") or (entry.get("card") or {}).get("features") or ""
         baseline = ((ev.get("majority_baseline") or {}).get("macro_f1") or {}).get("value", np.nan)
         for point in ev.get("learning_curve") or []:
             rows.append({"dimension": dim, "head": head, "passages": point.get("passages"),
                          "macro_f1": point.get("macro_f1"), "macro_f1_sd": point.get("macro_f1_sd"),
                          "folds": point.get("folds"), "baseline": baseline})
     return pd.DataFrame(rows, columns=LEARNING_COLUMNS)
+
+
+def _models_with_curves(project, dimensions: list[str] | None):
+    """(dimension, head, card) of the newest model of each head per dimension whose card holds a learning
+    curve (a model file standing in for a project: its one model)."""
+    from ..models import registered_card
+
+    if not hasattr(project, "list_models"):
+        for dim, entry, card in _latest_models(project, dimensions):
+            yield dim, _head(entry.get("card") or {}), card
+        return
+    wanted = dimensions or project.codebook.dimension_names
+    seen: set[tuple[str, str]] = set()
+    models = project.list_models()
+    for row in models.iloc[::-1].itertuples():  # newest first
+        if row.dimension not in wanted:
+            continue
+        entry = {"path": row.path, "dimension": row.dimension, "card": json.loads(row.card_json or "{}")}
+        head = _head(entry["card"])
+        if (row.dimension, head) in seen:
+            continue
+        card = registered_card(entry)
+        if (card.get("evaluation") or {}).get("learning_curve"):
+            seen.add((row.dimension, head))
+            yield row.dimension, head, card
+
+
+def _head(card: dict) -> str:
+    return card.get("head") or card.get("features") or ""
 
 
 class ModelFile:

@@ -56,7 +56,7 @@ class Annotation:
     """Server-side state of one annotation app: the project, the passages, each annotator's queue."""
 
     def __init__(self, project_path: str | Path, annotators: Sequence[str], opts: QueueOptions,
-                 durable: bool = True, retrain_every: int = DEFAULT_EVERY) -> None:
+                 durable: bool = True, retrain_every: int = DEFAULT_EVERY, retrain_head: str | None = None) -> None:
         self.project = Project.open(project_path)
         self.codebook = self.project.codebook
         self.opts = dataclasses.replace(opts, annotators=tuple(annotators) or opts.annotators)
@@ -69,7 +69,7 @@ class Annotation:
         self._conf_note = ""
         self._fresh: set[str] = set()  # annotators whose queue was re-ordered since their last task
         # an uncertain queue learns from the labels as they arrive; other orders do not depend on a model
-        self.retrainer = (Retrainer(project_path, self.pool, self._order_ready, every=retrain_every)
+        self.retrainer = (Retrainer(project_path, self.pool, self._order_ready, every=retrain_every, head=retrain_head)
                           if self.opts.order == "uncertain" and not self.opts.validation else None)
         self._field_choices: list[dict[str, Any]] | None = None
         # newest scored model per dimension; none for a validation queue, so that no suggestion is shown
@@ -115,7 +115,7 @@ class Annotation:
         """From the retraining thread: the new model's confidences. Each annotator's queue is rebuilt aside
         and swapped in one step, so a request sees the old order or the new one, never a mix."""
         note = (f"least confident first, by a model retrained on {state.labels} labelled passages "
-                f"({', '.join(state.dimensions)}) at {(state.refreshed_at or '')[11:19]} UTC")
+                f"({', '.join(state.dimensions)}; {state.head} head) at {(state.refreshed_at or '')[11:19]} UTC")
         with self._lock:
             names = list(self._queues)
         try:
@@ -275,16 +275,17 @@ class Annotation:
 
 def create_app(project_path: str | Path, annotators: Sequence[str] = (), opts: QueueOptions | None = None,
                auth: bool = True, max_body: int = MAX_BODY, durable: bool = True,
-               retrain_every: int = DEFAULT_EVERY) -> Starlette:
+               retrain_every: int = DEFAULT_EVERY, retrain_head: str | None = None) -> Starlette:
     """The annotation app for a project.
 
     `annotators` are the people this server divides the non-overlap passages among; with
     `auth=False` (loopback only, checked by the server) every request is the first of them. An
     uncertain queue is re-ordered by a model retrained every `retrain_every` labels (0: only when an
-    annotator asks, POST /api/retrain).
+    annotator asks, POST /api/retrain), with the head `retrain_head` (None: the project's newest model's).
     """
     opts = opts or QueueOptions()
-    state = Annotation(project_path, annotators, opts, durable=durable, retrain_every=retrain_every)
+    state = Annotation(project_path, annotators, opts, durable=durable, retrain_every=retrain_every,
+                       retrain_head=retrain_head)
     gate = Authenticator(state.project, auth, annotators[0] if annotators else None, COOKIE)
     tpl = templates()
 

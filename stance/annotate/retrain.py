@@ -6,6 +6,12 @@ who labelled it agree), scores the candidate passages with it and hands their co
 which swaps each annotator's queue in one step. Until then the app keeps serving the old order; one
 retraining runs at a time (a request while one runs is answered "already running").
 
+The working model uses the project's head: the head of its newest registered model (`stance train
+--head`), tfidf when it has none, or the head asked for (`stance annotate --head`). The embed head keeps
+one encoder across retrainings, so each passage is embedded once per app; the setfit head fine-tunes
+within a time budget (`SETFIT_TIME_BUDGET`) and then embeds the whole pool with its new encoder, so its
+refresh takes minutes rather than seconds.
+
 The working model only orders the queue: it is not saved, not registered in the project and never used
 for a figure (those come from `stance train`, on gold labels, with its cross-validation).
 """
@@ -30,6 +36,7 @@ from ..store import Project, now
 log = logging.getLogger(__name__)
 
 DEFAULT_EVERY = 25  # labels between two retrainings of the uncertain queue's model
+SETFIT_TIME_BUDGET = 300.0  # seconds of contrastive fine-tuning per retraining (the queue must refresh soon)
 
 
 @dataclass
@@ -40,6 +47,7 @@ class RefreshState:
     refreshed_at: str | None = None  # UTC time of the last refresh of the order
     labels: int = 0  # passages with a usable label the current order was learned from
     dimensions: tuple[str, ...] = ()
+    head: str = ""  # the head of the model the current order comes from
     message: str = ""  # why the last run did not refresh the order, if it did not
     runs: int = 0
 
@@ -72,6 +80,15 @@ def working_labels(project: Project) -> pd.DataFrame:
         frame[dim] = pd.Series([chosen[pid].get(dim) for pid in frame["passage_id"]], index=frame.index,
                                dtype=object)
     return frame.reset_index(drop=True)
+
+
+def project_head(project: Project) -> str:
+    """The head of the project's newest registered model (any dimension), or the default head."""
+    from ..models.heads import DEFAULT_HEAD
+
+    row = project.conn.execute("SELECT card_json FROM models ORDER BY id DESC LIMIT 1").fetchone()
+    card = json.loads(row[0] or "{}") if row is not None else {}
+    return str(card.get("head") or DEFAULT_HEAD)
 
 
 def trainable_dimensions(frame: pd.DataFrame, codebook, min_per_class: int) -> list[str]:
@@ -109,17 +126,25 @@ class Retrainer:
 
     `pool()` gives the candidate passage ids to score; `ready(confidences, state)` is called from the
     background thread with the new confidences when a model is trained (never while a request waits on
-    it). `every=0` retrains only on request. `train_options` go to `stance.models.train` (e.g. a head)."""
+    it). `every=0` retrains only on request. `head` names the working model's head (None: the project's,
+    see `project_head`, read at each retraining); `train_options` go to `stance.models.train`."""
 
     def __init__(self, project_path: str | Path, pool: Callable[[], Iterable[str]],
                  ready: Callable[[dict[str, float], RefreshState], None], every: int = DEFAULT_EVERY,
-                 min_per_class: int = 5, train_options: dict[str, Any] | None = None) -> None:
+                 min_per_class: int = 5, train_options: dict[str, Any] | None = None,
+                 head: str | None = None) -> None:
+        if head is not None:
+            from ..models.heads import head_class
+
+            head_class(head)  # an unknown head fails when the app starts, not in the background
         self.project_path = Path(project_path)
         self.pool = pool
         self.ready = ready
         self.every = max(0, int(every))
         self.min_per_class = min_per_class
         self.train_options = dict(train_options or {})
+        self.head = head
+        self._encoder = None  # the embed head's encoder, kept so that its cache of embeddings lasts
         self.state = RefreshState()
         self._since = 0  # labels saved since the last retraining started
         self._lock = threading.Lock()
@@ -156,9 +181,9 @@ class Retrainer:
         return not self.state.running
 
     def _run(self) -> None:
-        message, conf, labels, dims = "", None, 0, ()
+        message, conf, labels, dims, head = "", None, 0, (), ""
         try:
-            conf, labels, dims, message = self._retrain()
+            conf, labels, dims, message, head = self._retrain()
         except StanceError as exc:  # e.g. too few labels: the old order stays, and the app says why
             message = str(exc)
         except Exception as exc:  # a background thread must not die silently: log it, and say so in the app
@@ -169,6 +194,7 @@ class Retrainer:
             self.state.message = message
             if conf is not None:
                 self.state.refreshed_at, self.state.labels, self.state.dimensions = now(), labels, tuple(dims)
+                self.state.head = head
             state = RefreshState(**asdict(self.state))
         try:
             if conf is not None:
@@ -177,23 +203,38 @@ class Retrainer:
             with self._lock:
                 self.state.running = False
 
-    def _retrain(self) -> tuple[dict[str, float] | None, int, list[str], str]:
+    def _retrain(self) -> tuple[dict[str, float] | None, int, list[str], str, str]:
         from ..models.train import train
 
         project = Project.open(self.project_path)  # this thread's own connection
         try:
             codebook = project.codebook
+            head = self.head or project_head(project)
             frame = working_labels(project)
             dims = trainable_dimensions(frame, codebook, self.min_per_class)
             if not dims:
                 return None, 0, [], (f"not refreshed: {len(frame)} passages labelled so far; a dimension needs two "
-                                     f"values with {self.min_per_class} labels each before a model can order the queue")
+                                     f"values with {self.min_per_class} labels each before a model can order the "
+                                     "queue"), head
             model = train(frame, dimensions=dims, codebook=codebook, drop_rare=True,
-                          min_per_class=self.min_per_class, **self.train_options)
+                          min_per_class=self.min_per_class, **self._options(head))
             ids = list(self.pool())
             texts = project.passages_frame(include_examples=True).set_index("passage_id")["text"]
             multi = {d.name: d.multi for d in codebook.dimensions}
             conf = confidences(model, [str(texts[i]) for i in ids], ids, multi)
-            return conf, len(frame), dims, ""
+            return conf, len(frame), dims, "", head
         finally:
             project.close()
+
+    def _options(self, head: str) -> dict[str, Any]:
+        """`train` options for a working model with `head` (the caller's options win)."""
+        options: dict[str, Any] = {"head_type": head}
+        if head == "embed":
+            if self._encoder is None:
+                from ..models.encoder import Encoder
+
+                self._encoder = Encoder()
+            options["encoder"] = self._encoder
+        elif head == "setfit":
+            options["head_params"] = {"progress": False, "time_budget": SETFIT_TIME_BUDGET}
+        return options | self.train_options

@@ -43,6 +43,9 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @click.option("--retrain-every", default=25, show_default=True, type=click.IntRange(0),
               help="With --order uncertain: retrain the queue's model in the background every N labels and "
                    "re-order the queue (0: only when asked in the app). The model only orders the queue.")
+@click.option("--head", "retrain_head", type=click.Choice(["tfidf", "embed", "setfit"]), default=None,
+              help="With --order uncertain: the head of the queue's model (default: the head of the project's "
+                   "newest model, tfidf if it has none; setfit refreshes take minutes).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random order and of the assignment.")
 @click.option("--overlap", default=0.2, show_default=True, type=click.FloatRange(0, 1),
               help="Share of passages every annotator gets (for agreement); the rest is divided.")
@@ -60,7 +63,8 @@ def _tokens(project: Project, names: tuple[str, ...], new_token: bool, host: str
 @port_option
 @new_token_option
 @no_auth_option
-def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain_every: int, seed: int,
+def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain_every: int,
+             retrain_head: str | None, seed: int,
              overlap: float,
              include_boilerplate: bool, include_examples: bool, queue_kind: str, where: str, sync: str, host: str,
              port: int, new_token: bool, no_auth: bool) -> None:
@@ -75,6 +79,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
       stance annotate --project myproject --annotator alice
       stance annotate -p myproject -a alice -a bob --overlap 0.25 --order random --seed 7
       stance annotate -p myproject -a alice --order uncertain --retrain-every 20
+      stance annotate -p myproject -a alice --order uncertain --head embed
       stance annotate -p myproject -a alice --host 0.0.0.0 --port 8080   # on the network: tokens
       stance annotate -p myproject -a alice --queue validation            # the validation sample, blind
       stance annotate -p myproject -a alice --where "topic != other"      # predicted topic is not 'other'
@@ -93,7 +98,7 @@ def annotate(project_path: str, annotators: tuple[str, ...], order: str, retrain
                         include_examples=include_examples, annotators=annotators,
                         validation=queue_kind == "validation", where=where)
     app = create_app(project_path, annotators=list(annotators), opts=opts, auth=auth, durable=sync == "full",
-                     retrain_every=retrain_every)
+                     retrain_every=retrain_every, retrain_head=retrain_head)
     state = app.state.annotation
     for name in annotators:
         q = state.queue(name)

@@ -14,7 +14,7 @@ from .style import MARKERS, OKABE_ITO, WIDTH, house_style, message_figure, panel
 def learning_curve_chart(table: pd.DataFrame, ax=None, title: str | None = None, series: str | None = None) -> Figure:
     """Macro-F1 (mean over the cross-validation folds, with ± one standard deviation as a band) against the
     labelled passages trained on, one line per `series` value (default: `head` when the table has several
-    heads, else `dimension`), beside each series' majority-class baseline (dotted) when the table has one.
+    heads, else `dimension`; one per dimension and head when it has several of both), beside each series' majority-class baseline (dotted) when the table has one.
 
     `table` has columns `passages`, `macro_f1`, optionally `macro_f1_sd`, `baseline`, `dimension`, `head`:
     `stance.analysis.learning_curves(project)` or the rows of `benchmarks/learning_curve.py`."""
@@ -22,8 +22,12 @@ def learning_curve_chart(table: pd.DataFrame, ax=None, title: str | None = None,
     if table is None or table.empty:
         return message_figure("No learning curve: train with --learning-curve (stance train) to draw one.", title, ax)
     if series is None:
-        series = "head" if "head" in table.columns and table["head"].nunique() > 1 else (
-            "dimension" if "dimension" in table.columns else None)
+        heads = "head" in table.columns and table["head"].nunique() > 1
+        if heads and "dimension" in table.columns and table["dimension"].nunique() > 1:
+            table = table.assign(curve=table["dimension"].astype(str) + " (" + table["head"].astype(str) + ")")
+            series = "curve"
+        else:
+            series = "head" if heads else ("dimension" if "dimension" in table.columns else None)
     groups = [(None, table)] if series is None else list(table.groupby(series, sort=False))
     with house_style():
         fig, (a,) = panels(ax, WIDTH, 3.2)

@@ -17,11 +17,13 @@ def learning_curve(ctx: Context) -> list[Section]:
                             "training documents in each cross-validation fold, on the model's own training corpus. "
                             "A curve still rising at the right says more labels would pay; a flat one says they "
                             "would change little for this kind of model."))
-    for dim, part in table.groupby("dimension", sort=False):
+    heads = "head" in table.columns and table["head"].nunique() > 1
+    for key, part in table.groupby(["dimension", "head"] if heads else ["dimension"], sort=False):
+        name = f"{key[0]} ({key[1]} head)" if heads else key[0]
         part = part.sort_values("passages")
         if len(part) >= 2:
             gain = float(part["macro_f1"].iloc[-1] - part["macro_f1"].iloc[-2])
             share = float(part["passages"].iloc[-2] / part["passages"].iloc[-1])
-            section.notes.append(f"{dim}: from {part['passages'].iloc[-2]:.0f} to {part['passages'].iloc[-1]:.0f} "
+            section.notes.append(f"{name}: from {part['passages'].iloc[-2]:.0f} to {part['passages'].iloc[-1]:.0f} "
                                  f"passages ({1 - share:.0%} more labels) macro-F1 moved by {gain:+.3f}.")
     return [section]
