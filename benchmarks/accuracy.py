@@ -58,6 +58,8 @@ VARIANTS = {
     "tfidf": Variant("tfidf"),
     "tfidf+embeddings": Variant("tfidf+embeddings", features="tfidf+embeddings"),
     "embed": Variant("embed", head="embed"),
+    # the frozen encoder reading the 128 tokens the setfit head reads: separates fine-tuning from truncation
+    "embed-128": Variant("embed-128", head="embed", head_params=(("max_length", 128),)),
     "setfit": Variant("setfit", head="setfit", head_params=(("pairs", SETFIT_PAIRS), ("progress", False))),
 }
 
@@ -176,30 +178,38 @@ def main(argv=None) -> int:
     few_heads = [VARIANTS[h] for h in args.few_heads.split(",") if h]
     sizes = [int(n) for n in args.few.split(",") if n]
     reason = embeddings_available()
-    encoder = None
+    encoders = {None: None}
     if reason is None:
         from stance.models.encoder import Encoder
 
-        encoder = Encoder()  # one encoder for the run: each distinct text is embedded once
+        encoders[None] = Encoder()  # one encoder for the run: each distinct text is embedded once
     rows = []
     for key in args.only.split(","):
         task = TASKS[key](root)
         row = Row(task, majority(task))
         for v in heads:
             say(f"{key}: {v.name}, all labels")
-            row.cells[f"all labels: {v.name}"] = run(v, reason, all_labels, task, v, args.n_boot, shared(v, encoder))
+            row.cells[f"all labels: {v.name}"] = run(v, reason, all_labels, task, v, args.n_boot, shared(v, encoders))
         for v in few_heads:
             say(f"{key}: {v.name}, few labels")
             row.cells[f"few labels: {v.name}"] = run(v, reason, few_labels, task, v, sizes, args.draws,
-                                                     shared(v, encoder))
+                                                     shared(v, encoders))
         rows.append(row)
         print(render(rows), flush=True)  # the table so far: a long run can be read while it goes
     return 0
 
 
-def shared(variant: Variant, encoder):
-    """The run's encoder for heads that read frozen embeddings (its cache is valid for them only)."""
-    return encoder if variant.head == "embed" or variant.features != "tfidf" else None
+def shared(variant: Variant, encoders: dict):
+    """The run's encoder for heads that read frozen embeddings, one per token limit (a cache is valid for
+    one encoder and one limit only); None for the setfit head, which fine-tunes its own."""
+    if not (variant.head == "embed" or variant.features != "tfidf") or encoders.get(None) is None:
+        return None
+    limit = dict(variant.head_params).get("max_length")
+    if limit not in encoders:
+        from stance.models.encoder import Encoder
+
+        encoders[limit] = Encoder(max_length=limit)
+    return encoders[limit]
 
 
 def run(variant: Variant, reason: str | None, fn, *args) -> str:

@@ -159,19 +159,9 @@ def _covering_sentence(tokens: list[str], start: int, end: int) -> str:
 # -- The embedded real corpus: posture, 5 folds grouped by speech or statement --------------------------
 
 def real(root: Path, folds: int = 5, seed: int = 20261202) -> Task:
-    import tempfile
-
     from sklearn.model_selection import GroupKFold
 
-    from stance.real_corpus import load_real_into
-    from stance.store import Project
-
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Project.init(Path(tmp) / "p")
-        load_real_into(project)
-        gold = project.gold_frame()
-        project.close()
-    gold = gold[gold["posture"].notna()].reset_index(drop=True)
+    gold = real_gold()
     values = sorted(gold["posture"].unique())
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = [(gold.iloc[tr], gold.iloc[te]) for tr, te in splitter.split(gold, groups=gold["doc_id"])]
@@ -183,7 +173,40 @@ def real(root: Path, folds: int = 5, seed: int = 20261202) -> Task:
                        f"{folds}-fold cross-validation grouped by document (a speech never on both sides)"])
 
 
-TASKS = {"fomc": fomc, "semeval": semeval, "vast": vast, "essays": essays, "real": real}
+def real_gold() -> pd.DataFrame:
+    """The embedded real corpus's gold frame (posture labelled), with each passage's genre."""
+    import tempfile
+
+    from stance.corpus_genres import genre_of
+    from stance.real_corpus import load_real_into
+    from stance.store import Project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.init(Path(tmp) / "p")
+        load_real_into(project)
+        gold = project.gold_frame()
+        project.close()
+    gold = gold[gold["posture"].notna()].reset_index(drop=True)
+    return gold.assign(genre=genre_of(gold).to_numpy())
+
+
+# -- The embedded real corpus across genres: trained on the US speeches, tested on the UN statements -----
+
+def real_cross(root: Path) -> Task:
+    gold = real_gold()
+    tr, te = gold[gold["genre"] == "speeches"], gold[gold["genre"] == "UN statements"]
+    if tr.empty or te.empty:
+        raise ValueError("the cross-genre split needs the UN statements (../shared beside the repository)")
+    return Task("real-cross", f"Embedded real corpus across genres, posture: trained on {len(tr):,} speech "
+                f"passages ({tr['doc_id'].nunique()} speeches), tested on {len(te):,} UN passages "
+                f"({te['doc_id'].nunique()} statements)", "macro F1", "none published", "none published",
+                [(tr, te)], "posture", sorted(gold["posture"].unique()), macro_f1,
+                split_name="UN statements",
+                notes=["real corpus across genres: as benchmarks/cross_genre.py (speeches -> UN statements), "
+                       "no written examples; the interval is a bootstrap over UN statements"])
+
+
+TASKS = {"fomc": fomc, "semeval": semeval, "vast": vast, "essays": essays, "real": real, "real-cross": real_cross}
 
 
 def draw(frame: pd.DataFrame, n: int, dim: str, seed: int) -> pd.DataFrame:
