@@ -86,8 +86,8 @@ def project_head(project: Project) -> str:
     """The head of the project's newest registered model (any dimension), or the default head."""
     from ..models.heads import DEFAULT_HEAD
 
-    row = project.conn.execute("SELECT card_json FROM models ORDER BY id DESC LIMIT 1").fetchone()
-    card = json.loads(row[0] or "{}") if row is not None else {}
+    models = project.list_models()  # oldest first
+    card = json.loads(models["card_json"].iloc[-1] or "{}") if len(models) else {}
     return str(card.get("head") or DEFAULT_HEAD)
 
 
