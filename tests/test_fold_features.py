@@ -13,7 +13,7 @@ from test_fast_tfidf import assert_identical, un_passages
 
 from stance.cli import main
 from stance.corpus import load_into
-from stance.models import evaluate, make_vectorizer
+from stance.models import evaluate, make_vectorizer, train
 from stance.models.fold_features import SharedCounts
 from stance.store import Project
 
@@ -76,6 +76,19 @@ def test_cross_validation_gives_the_same_figures_with_and_without_shared_counts(
         assert a.evaluated and a.predictions is not None
         pd.testing.assert_frame_equal(a.predictions, b.predictions, check_exact=True)
         pd.testing.assert_frame_equal(a.learning_curve, b.learning_curve, check_exact=True)
+
+
+def test_a_model_trained_from_shared_counts_is_the_model_trained_without(project):
+    """`train_project` counts once for the training and its cross-validation: the model is the same."""
+    counts = SharedCounts()
+    shared, alone = train(project, include_examples=True, counts=counts), train(project, include_examples=True)
+    assert shared.fingerprint_ == alone.fingerprint_ and shared.head_._counts is None
+    fitted_alike(shared.vectorizer_, alone.vectorizer_)
+    texts = un_passages(200)
+    for dim in alone.dimensions_:
+        assert np.array_equal(shared.predict_proba(texts, dim), alone.predict_proba(texts, dim))
+    evaluation = evaluate(project, dimensions=["voice"], include_examples=True, n_boot=50, counts=counts)
+    assert evaluation.dimensions["voice"].evaluated  # the same counts serve the cross-validation
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import pandas as pd
 from ..errors import ModelError
 from .evaluate import evaluate
 from .evaluation import SCALAR_METRICS, EvaluationResult
+from .fold_features import SharedCounts
 from .model import StanceModel
 from .persist import load_model, save_model
 from .train import train
@@ -57,14 +58,18 @@ def train_project(
     project = _open(project)
     remove_stale_temporaries(Path(project.models_dir))
     params = {"head_type": head, "head_params": head_params}
+    # the training and its cross-validation count the n-grams of the gold texts once (tfidf head)
+    counts = SharedCounts() if cross_validate and head == "tfidf" else None
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
                   drop_rare=drop_rare, progress=progress, include_validation=include_validation,
-                  target_column=target_column, group_column=group_column, **params)
+                  target_column=target_column, group_column=group_column, counts=counts, **params)
     evaluation = None
     if cross_validate:
+        shared = {} if counts is None else {"counts": counts}
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
                               include_examples=include_examples, n_boot=n_boot, learning_curve=learning_curve,
-                              progress=progress, target_column=target_column, group_column=group_column, **params)
+                              progress=progress, target_column=target_column, group_column=group_column,
+                              **params, **shared)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"
     path = Path(project.models_dir) / f"{name}-{stamp}.skops"

@@ -39,6 +39,7 @@ def train(
     include_validation: bool = False,
     group_column: str | None = None,
     encoder=None,
+    counts=None,
     **model_params,
 ) -> StanceModel:
     """Train one classifier per dimension on gold labels.
@@ -52,7 +53,8 @@ def train(
     `group_column` names a metadata column (e.g. outlet) that the inner cross-validation (choosing C,
     calibrating probabilities) never splits, instead of the document.
     `head_type` (in `model_params`) chooses the head (`stance.models.heads`); `encoder` lets several
-    trainings share one `stance.models.encoder.Encoder` and its cache of embeddings.
+    trainings share one `stance.models.encoder.Encoder` and its cache of embeddings, and `counts` (a
+    `stance.models.fold_features.SharedCounts`) lets the training and its cross-validation count n-grams once.
     """
     say = progress or (lambda msg: log.info(msg))
     data = gold_data(source, codebook, include_examples=include_examples, include_validation=include_validation)
@@ -67,16 +69,16 @@ def train(
     skipped: list[str] = []
     for dim in list(dims):
         rows = data.labelled(dim, include_examples)
-        counts = class_counts(rows, dim)
-        fatal, small = small_class_problems(counts, dim, min_per_class)
+        per_value = class_counts(rows, dim)
+        fatal, small = small_class_problems(per_value, dim, min_per_class)
         if not len(rows) and dimensions is None:  # not asked for by name: train the others, and say so
             skipped.append(f"skipped dimension {dim.name!r}: no gold labels yet")
             dims.remove(dim)
             continue
         problems.extend(fatal)
-        absent = [v for v, c in counts.items() if c == 0]
+        absent = [v for v, c in per_value.items() if c == 0]
         if small and not fatal:
-            msg = (f"dimension {dim.name!r}: too few labelled passages for {describe_small(counts, small, min_per_class)}; "
+            msg = (f"dimension {dim.name!r}: too few labelled passages for {describe_small(per_value, small, min_per_class)}; "
                    f"every value needs at least {min_per_class}")
             if drop_rare:
                 warnings.append(msg + "; trained without these values, so the model never predicts them")
@@ -85,7 +87,7 @@ def train(
         if absent and not fatal:
             warnings.append(f"dimension {dim.name!r}: no labelled passage for {', '.join(absent)}; "
                             "the model never predicts these values")
-        keep_values[dim.name] = [v for v, c in counts.items() if c >= min_per_class]
+        keep_values[dim.name] = [v for v, c in per_value.items() if c >= min_per_class]
     if not dims:
         raise ModelError("cannot train: no dimension has gold labels yet; label passages first "
                          "(stance annotate, stance adjudicate)")
@@ -107,7 +109,9 @@ def train(
     groups = cv_groups(frame, group_column)[0]
     model.fit(frame["text"].tolist(), Y.reset_index(drop=True), groups=groups,
               targets=None if target_column is None else target_values(frame, target_column, "the gold labels"),
-              classes={d.name: keep_values[d.name] for d in dims}, encoder=encoder)
+              classes={d.name: keep_values[d.name] for d in dims}, encoder=encoder, counts=counts)
+    if hasattr(model.head_, "forget_counts"):
+        model.head_.forget_counts()  # the trained model keeps its vectoriser, not the run's counts
     warnings += list(getattr(model.head_, "notes_", []))  # e.g. a fine-tuning stopped by its time budget
     model.codebook_name_ = data.codebook.name
     model.codebook_version_ = data.codebook.version

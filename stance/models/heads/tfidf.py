@@ -68,6 +68,10 @@ class TfidfHead(LinearHeads):
         self.n_features_ = X.shape[1]
         return self
 
+    def forget_counts(self) -> None:
+        """Vectorise with the vectoriser alone from now on (drop the shared counts it was fitted from)."""
+        self._counts = None
+
     @classmethod
     def from_parts(cls, state: dict) -> TfidfHead:
         """The head of a model file saved before heads existed (its parts were the model's attributes)."""
