@@ -98,3 +98,16 @@ def frame_codebook():
     from stance.codebook import load_codebook
 
     return load_codebook()
+
+
+def test_the_benchmarks_page_states_the_genres_the_figures_were_measured_on(frame):
+    """docs/benchmarks.md's stock-model section names the sizes of the corpus it measured: kept in step."""
+    from conftest import REPO
+
+    text = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    section = " ".join(text.split("## The stock model per genre")[1].split("\n## ")[0].split())
+    speeches = trained_on(frame)["speeches"]
+    un = read_jsonl(real_dir() / "un_standoff.jsonl")
+    assert f"**US presidential speeches** ({speeches['passages']} passages, {speeches['documents']} speeches)" in section
+    assert f"({len(un)} passages, {len({r['statement_id'] for r in un})} statements;" in section
+    assert f"| posture | {speeches['passages']} (" in section  # the tables too
