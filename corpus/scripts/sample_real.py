@@ -14,6 +14,10 @@ What it writes (to --out, /work/labelling by default):
 Passages are cut by the toolkit's own reader (`stance.ingest.read_jsonl`, the function `stance ingest`
 calls), so passage ids and offsets are exactly those of the ingested project.
 
+Candidates are the passages not flagged as boilerplate: by the labelling project's stored flags when
+--out holds the project (`project_flags`), so that a later change of the boilerplate rules does not move
+the draw; by the toolkit's own rules before the project exists.
+
 Sampling uses keyword filters to stratify (so that foreign-policy and use-of-force passages make up
 more than half of the sample); labelling never does. The strata are recorded for each passage but are
 NOT shown to readers.
@@ -28,6 +32,7 @@ import csv
 import hashlib
 import json
 import random
+import sqlite3
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -123,11 +128,23 @@ def ingested(path: Path) -> list:
 
 # -- passages ----------------------------------------------------------------------------------------
 
-def candidates(doc, record: dict) -> list[dict]:
-    """Every non-boilerplate passage of a document, with its previous paragraph as context."""
+def project_flags(project: Path) -> dict[str, bool] | None:
+    """{passage id: flagged as boilerplate} as the labelling project stored them at ingest, or None when
+    there is no project yet. Sampling reads these, so that a later change of the toolkit's boilerplate
+    rules does not move the draw (the readers' passages stay those of the seed)."""
+    db = project / "stance.db"
+    if not db.exists():
+        return None
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return {pid: bool(flag) for pid, flag in conn.execute("SELECT id, is_boilerplate FROM passages")}
+
+
+def candidates(doc, record: dict, flagged: dict[str, bool] | None = None) -> list[dict]:
+    """Every non-boilerplate passage of a document (by the project's flags when given), with its previous
+    paragraph as context."""
     out = []
     for p in doc.passages:
-        if p.is_boilerplate:
+        if flagged.get(p.id, p.is_boilerplate) if flagged is not None else p.is_boilerplate:
             continue
         previous = doc.passages[p.seq - 1].text if p.seq > 0 else None
         out.append({
@@ -209,11 +226,12 @@ def main(argv: list[str] | None = None) -> None:
     write_jsonl(un_path, un_records)
 
     meta = {r["doc_key"]: r for r in us_records + un_records}
+    flagged = project_flags(args.out / "project")
     pools: dict[str, list[dict]] = {"us": [], "un": []}
     for path, corpus in ((us_path, "us"), (un_path, "un")):
         for doc in ingested(path):
             record = meta[doc.meta["external_id"]]
-            for c in candidates(doc, record):
+            for c in candidates(doc, record, flagged):
                 c.update({k: record.get(k) for k in ("title", "date", "author", "president", "speaker_post",
                                                      "country", "country_iso3", "session", "year", "source")})
                 pools[corpus].append(c)

@@ -23,9 +23,7 @@ import argparse
 import json
 import random
 import re
-import sqlite3
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from sample_real import (
@@ -33,6 +31,7 @@ from sample_real import (
     candidates,
     ingested,
     pick_un_statements,
+    project_flags,
     reader_line,
     un_documents,
     us_documents,
@@ -87,8 +86,9 @@ def main(argv: list[str] | None = None) -> None:
     us_records = us_documents(args.shared)
     un_records = pick_un_statements(un_documents(args.shared), random.Random(SEED))  # the first sample's 75 statements
     rng = random.Random(TOPUP_SEED)
-    with sqlite3.connect(f"file:{args.out / 'project' / 'stance.db'}?mode=ro", uri=True) as conn:
-        flagged = {pid: bool(flag) for pid, flag in conn.execute("SELECT id, is_boilerplate FROM passages")}
+    flagged = project_flags(args.out / "project")
+    if flagged is None:
+        raise SystemExit(f"no labelling project in {args.out / 'project'}: the top-up is drawn from its passages")
 
     pools: dict[str, list[dict]] = {"us": [], "un": []}
     matched: dict[str, int] = {"us": 0, "un": 0}
@@ -96,9 +96,8 @@ def main(argv: list[str] | None = None) -> None:
                          (args.out / "documents" / "un_statements.jsonl", "un")):
         meta = {r["doc_key"]: r for r in (us_records if corpus == "us" else un_records)}
         for doc in ingested(path):
-            doc.passages = [replace(p, is_boilerplate=flagged[p.id]) for p in doc.passages]
             record = meta[doc.meta["external_id"]]
-            for c in candidates(doc, record):
+            for c in candidates(doc, record, flagged):
                 if c["passage_id"] in already or not REPORTING_TERMS.search(c["text"]):
                     continue
                 c.update({k: record.get(k) for k in ("title", "date", "author", "president", "speaker_post",
