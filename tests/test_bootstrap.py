@@ -86,3 +86,12 @@ def test_one_draw_per_set_of_documents_serves_every_table_whatever_their_order()
     assert W is shared.weights(documents) and W.shape == (200, 40) and (W.sum(axis=1) == 40).all()
     assert not np.array_equal(W, DocumentBootstrap(200, random_state=1).weights(documents))
     assert not np.array_equal(W, shared.weights([f"d{d}" for d in range(1, 80, 2)]))
+
+
+def test_shared_weights_follow_the_multinomial_too():
+    D = 20
+    W = DocumentBootstrap(40_000).weights([f"doc {i}" for i in range(D)]).astype(float)
+    assert (W.sum(axis=1) == D).all()
+    assert abs(W.mean() - 1.0) < 0.01
+    assert abs(W.var(axis=0, ddof=1).mean() - (1 - 1 / D)) < 0.01
+    assert abs(np.cov(W[:, :4], rowvar=False)[np.triu_indices(4, 1)].mean() + 1 / D) < 0.01

@@ -57,7 +57,17 @@ from .predictions import (
     replace_predictions,
 )
 from .project import CODEBOOK_NAME, DB_NAME, Project, Status
-from .schema import MIGRATIONS, SCHEMA_VERSION, connect, migrate, now, savepoint, set_durable, transaction
+from .schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    connect,
+    migrate,
+    now,
+    page_cache,
+    savepoint,
+    set_durable,
+    transaction,
+)
 
 __all__ = [
     "CODEBOOK_NAME", "DB_NAME", "MIGRATIONS", "RELABEL", "SCHEMA_VERSION", "PredictionColumns", "Project", "Status",
@@ -65,7 +75,7 @@ __all__ = [
     "annotators_with_labels", "connect", "current_gold", "current_gold_value", "current_label_rows",
     "current_notes", "current_row", "first_labellers", "gold_history", "gold_passages", "has_annotation_at",
     "known_passages", "last_unretracted", "latest_predictions", "migrate", "model_classes", "model_probabilities",
-    "now",
+    "now", "page_cache",
     "passage_context", "passage_details", "passage_exists", "passage_labels", "passage_units", "passages_by_text",
     "prediction", "prediction_models", "relabels_per_annotator", "replace_predictions",
     "savepoint", "set_durable", "set_token_hash", "transaction", "with_custom_meta",

@@ -86,19 +86,19 @@ def latest_predictions(conn: sqlite3.Connection) -> dict[str, PredictionColumns]
     for dimension, model_id in conn.execute("SELECT DISTINCT dimension, model_id FROM prediction_classes"
                                             " ORDER BY dimension, model_id"):
         models.setdefault(dimension, []).append(model_id)
-    out = {}
-    for dimension, ids in models.items():
-        if len(ids) == 1:  # one model: its one prediction per passage is the latest
-            rows = conn.execute("SELECT passage_id, model_id, label, probs FROM predictions WHERE dimension = ?",
-                                (dimension,)).fetchall()
-        else:
-            rows = conn.execute(
-                "SELECT passage_id, model_id, label, probs FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY passage_id"
-                " ORDER BY created_at DESC, model_id DESC) AS rn FROM predictions WHERE dimension = ?) WHERE rn = 1",
-                (dimension,)).fetchall()
-        if rows:
-            out[dimension] = _columns(conn, dimension, rows)
-    return out
+    single = [d for d, ids in models.items() if len(ids) == 1]  # one model: its prediction is the latest
+    rows: dict[str, list[tuple]] = {d: [] for d in models}
+    if single:  # one pass over the table for all of them (it has no index by dimension)
+        for dimension, *row in conn.execute(
+                "SELECT dimension, passage_id, model_id, label, probs FROM predictions WHERE dimension IN"
+                f" ({', '.join('?' * len(single))})", single):
+            rows[dimension].append(row)
+    for dimension in [d for d in models if d not in single]:
+        rows[dimension] = conn.execute(
+            "SELECT passage_id, model_id, label, probs FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY passage_id"
+            " ORDER BY created_at DESC, model_id DESC) AS rn FROM predictions WHERE dimension = ?) WHERE rn = 1",
+            (dimension,)).fetchall()
+    return {dimension: _columns(conn, dimension, got) for dimension, got in rows.items() if got}
 
 
 def _columns(conn: sqlite3.Connection, dimension: str, rows: list[tuple]) -> PredictionColumns:

@@ -203,3 +203,14 @@ def savepoint(conn: sqlite3.Connection, name: str = "step") -> Iterator[sqlite3.
 def set_durable(conn: sqlite3.Connection, durable: bool) -> None:
     """Whether commits on `conn` wait for fsync (FULL) or only for the WAL write (NORMAL, the default)."""
     conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+
+
+@contextmanager
+def page_cache(conn: sqlite3.Connection, kib: int) -> Iterator[None]:
+    """SQLite's page cache on `conn` set to `kib` KiB for the block, then put back."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
