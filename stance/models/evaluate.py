@@ -67,7 +67,7 @@ def evaluate(
     if "encoder" not in model_params:  # the folds share one encoder, so each passage is embedded once
         options = model_params.get("head_params") or {}
         model_params = {**model_params, "encoder": shared_encoder(model_params.get("head_type", "tfidf"), features,
-                                                                  options.get("max_length"))}
+                                                                  options.get("max_length"), options.get("backend"))}
     if model_params.get("head_type", "tfidf") == "tfidf" and "counts" not in model_params:
         # every fit of this run (folds, dimensions, learning curve) derives its vectoriser from one count
         model_params = {**model_params, "counts": SharedCounts(data.frame["text"].tolist())}
@@ -225,12 +225,16 @@ def _fit(rows, dim, features, target_column, classes, random_state, model_params
                      counts=counts)
 
 
-def shared_encoder(head_type: str, features: str = "tfidf", max_length: int | None = None):
+def shared_encoder(head_type: str, features: str = "tfidf", max_length: int | None = None,
+                   backend: str | None = None):
     """One encoder for all the fits of a run when the head reads frozen embeddings, else None."""
     if head_type == "embed" or features == "tfidf+embeddings":
         from .encoder import Encoder
+        from .heads.embed import DEFAULT_BACKEND
 
-        return Encoder(max_length=max_length if head_type == "embed" else None)
+        if head_type != "embed":
+            return Encoder()
+        return Encoder(max_length=max_length, backend=backend or DEFAULT_BACKEND)
     return None
 
 

@@ -60,16 +60,23 @@ def train_project(
     params = {"head_type": head, "head_params": head_params}
     # the training and its cross-validation count the n-grams of the gold texts once (tfidf head)
     counts = SharedCounts() if cross_validate and head == "tfidf" else None
+    encoder = project_encoder(project, head, features, head_params)
     model = train(project, dimensions=dimensions, features=features, include_examples=include_examples,
                   drop_rare=drop_rare, progress=progress, include_validation=include_validation,
-                  target_column=target_column, group_column=group_column, counts=counts, **params)
+                  target_column=target_column, group_column=group_column, counts=counts, encoder=encoder,
+                  **params)
     evaluation = None
     if cross_validate:
         shared = {} if counts is None else {"counts": counts}
+        if encoder is not None:  # else evaluate makes the run's own shared encoder where the features need one
+            shared["encoder"] = encoder
         evaluation = evaluate(project, dimensions=model.dimensions_, features=features,
                               include_examples=include_examples, n_boot=n_boot, learning_curve=learning_curve,
                               progress=progress, target_column=target_column, group_column=group_column,
                               **params, **shared)
+    if encoder is not None and encoder.store is not None and progress is not None:
+        progress(f"sentence embeddings: {encoder.encoded} passages encoded, {encoder.from_store} read from the "
+                 f"cache in {encoder.store.folder}")
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
     name = "-".join(model.dimensions_) if len(model.dimensions_) <= 2 else "stance"
     path = Path(project.models_dir) / f"{name}-{stamp}.skops"
@@ -79,6 +86,19 @@ def train_project(
         project.add_model(entry["dimension"], path, str(model.codebook_version_), metrics=metrics,
                           card={k: v for k, v in card.items() if k != "dimensions"} | {"dimension": entry})
     return model, evaluation, path
+
+
+def project_encoder(project, head: str, features: str, head_params: dict | None):
+    """For the embed head, one encoder for the fit and its cross-validation that keeps its embeddings in the
+    project's cache folder (so the next training encodes only new passages); else None."""
+    if head != "embed":
+        return None
+    from ..store.embeddings import project_cache_folder
+    from .evaluate import shared_encoder
+
+    options = head_params or {}
+    encoder = shared_encoder(head, features, options.get("max_length"), options.get("backend"))
+    return encoder.use_store(project_cache_folder(project.path))
 
 
 def remove_stale_temporaries(models_dir: Path, older_than: float = STALE_SECONDS) -> list[Path]:

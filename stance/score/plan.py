@@ -37,6 +37,8 @@ class ScoringPlan:
     model_ids: dict[str, int | None] = field(default_factory=dict)
     order: dict[str, list[str]] = field(default_factory=dict)
     target_column: str | None = None  # the passage frame's column with each passage's stated target
+    embedding_cache: Path | None = None  # where encoder heads keep their embeddings (None: in memory only)
+    encoder_threads: int | None = None  # threads per encoding (set for scoring worker processes)
 
     @property
     def dimensions(self) -> list[str]:
@@ -112,6 +114,7 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
     whose values the project's codebook lacks is left out (with a warning), so that no prediction outside
     the project's codebook is written."""
     from ..models.persist import load_model
+    from ..store.embeddings import model_cache_folder, project_cache_folder
 
     if isinstance(project, (str, Path)):
         project = Project.open(project)
@@ -120,6 +123,7 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
                        allow_other_codebook=allow_other_codebook)
         dims = _fitting(m, m.dimensions_, project.codebook) if project is not None else None
         plan = make_plan(m, dimensions=dims, codebook=project.codebook if project is not None else load_codebook())
+        plan.embedding_cache = model_cache_folder(model) if project is None else project_cache_folder(project.path)
         if project is not None:
             known = project.list_models()
             target = Path(model).resolve()
@@ -151,6 +155,7 @@ def load_plan(project: Project | str | Path | None = None, model: str | Path | N
         raise ModelError(f"no trained model in {project.path}; train one with: stance train --project {project.path}")
     plan = make_plan(by_dim, codebook=project.codebook)
     plan.model_ids = ids
+    plan.embedding_cache = project_cache_folder(project.path)
     return plan
 
 
@@ -181,6 +186,9 @@ def predict_columns(plan: ScoringPlan, texts: list[str], terms: int = 0,
     `targets` (one per text) go to the models trained with a target per passage."""
     out: dict[str, dict[str, Any]] = {}
     for model, dims in plan.groups:
+        use_encoder = getattr(model.head_, "use_encoder", None)  # encoder heads: embedding cache, threads
+        if use_encoder is not None:
+            use_encoder(plan.embedding_cache, plan.encoder_threads)
         X = model.transform(texts, targets if uses_targets(model) else None)  # once for all its dimensions
         for d in dims:
             head = model.head(d)
@@ -252,8 +260,10 @@ def pooled(plan: ScoringPlan, frames: Iterable[pd.DataFrame], terms: int, jobs: 
             yield frame, predict_columns(plan, frame["text"].tolist(), terms, plan.targets(frame))
         return
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
+    plan = replace(plan, encoder_threads=max(1, (os.cpu_count() or 1) // jobs))  # no oversubscribed cores
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("forkserver"),
                                initializer=_init_worker, initargs=(plan,))
     pending: deque = deque()

@@ -1,0 +1,145 @@
+"""Encoder heads that scale: embeddings kept on disk per encoder and passage, and the ONNX backends.
+
+The ONNX encoder must embed real passages as sentence-transformers does (fp32: the same vectors; int8:
+close enough that the embed head keeps its predictions), a second training or scoring must not run the
+encoder again, and a model file whose ONNX encoder was changed is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import warnings
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import SHARED
+from test_heads import needs_encoder
+
+from stance.cli import main
+from stance.corpus import load_into
+from stance.errors import ModelError
+from stance.models import load_model, save_model, train
+from stance.models.encoder import Encoder
+from stance.passages import split_passages
+from stance.score.project import score_project
+from stance.store import Project
+from stance.store.embeddings import EmbeddingStore, project_cache_folder
+
+pytestmark = needs_encoder
+UN = SHARED / "corpora" / "un-general-debate" / "speeches.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_project(tmp_path_factory) -> Project:
+    project = Project.init(tmp_path_factory.mktemp("backends") / "p")
+    load_into(project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def real_passages() -> list[str]:
+    """120 real UN General Debate passages (long: most fill the 128 tokens read) and the seed's short ones."""
+    if not UN.exists():
+        pytest.skip(f"UN statements not found at {UN} (set STANCE_SHARED)")
+    out: list[str] = []
+    with UN.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            out.extend(p.text for p in split_passages(row["id"], row["text"]) if not p.is_boilerplate)
+            if len(out) >= 120:
+                break
+    return out[:120]
+
+
+@pytest.fixture(scope="module")
+def torch_embeddings(real_passages, seed_project) -> tuple[list[str], np.ndarray]:
+    texts = real_passages + seed_project.gold_frame()["text"].tolist()[:80] + ["  Withdraw the troops.  ", "Yes."]
+    return texts, Encoder(max_length=128).encode(texts)
+
+
+def test_onnx_fp32_embeds_exactly_as_sentence_transformers(torch_embeddings):
+    texts, reference = torch_embeddings
+    onnx = Encoder(max_length=128, backend="onnx-fp32").encode(texts)
+    cosine = (onnx * reference).sum(axis=1)
+    assert cosine.min() > 0.9999  # same tokens, pooling and normalisation: only float rounding differs
+    np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_int8_embeddings_stay_close_to_pytorch(torch_embeddings):
+    texts, reference = torch_embeddings
+    cosine = (Encoder(max_length=128, backend="onnx-int8").encode(texts) * reference).sum(axis=1)
+    # measured: median 0.994, lowest 0.97; per-tensor int8 (the quantiser's default) gives a median of 0.95
+    assert np.median(cosine) > 0.99 and cosine.min() > 0.95
+
+
+def test_the_embed_head_keeps_its_predictions_on_int8(seed_project):
+    """A classifier fitted on PyTorch embeddings predicts nearly the same labels from int8 ones."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = train(seed_project, dimensions=["posture"], drop_rare=True, min_per_class=3, head_type="embed",
+                      head_params={"backend": "torch"})
+    texts = seed_project.gold_frame()["text"].tolist()
+    reference = model.predict(texts)["posture"]
+    model.head_.encoder_ = Encoder(backend="onnx-int8")
+    quantised = model.predict(texts)["posture"]
+    assert (reference == quantised).mean() >= 0.95
+
+
+def test_a_second_training_and_scoring_encode_no_passage(seed_project, tmp_path, monkeypatch):
+    project = Project.init(tmp_path / "p")
+    load_into(project)
+    runs: list[int] = []
+    original = Encoder._embed
+    monkeypatch.setattr(Encoder, "_embed", lambda self, texts: runs.append(len(texts)) or original(self, texts))
+    args = ["train", "-p", str(project.path), "--head", "embed", "--dimension", "posture", "--include-examples",
+            "--drop-rare", "--no-evaluate"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert sum(runs) > 300 and "read from the cache" in first.output
+    runs.clear()
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert runs == [] and "sentence embeddings: 0 passages encoded" in second.output
+    score_project(project)
+    assert runs == []  # scoring reads the same cache
+    stored = project_cache_folder(project.path)
+    assert [p.suffix for p in stored.glob("*.sqlite")] == [".sqlite"]
+    for p in stored.iterdir():  # safe to delete: the next run encodes again
+        p.unlink()
+    score_project(project)
+    assert sum(runs) > 300
+
+
+def test_the_store_is_bounded_and_survives_a_damaged_file(tmp_path):
+    store = EmbeddingStore(tmp_path, "encoder-a", dimension=3, max_rows=4)
+    store.put({bytes([i]): np.full(3, i, dtype=np.float32) for i in range(6)})
+    assert len(store) == 4 and set(store.get([bytes([i]) for i in range(6)])) == {bytes([i]) for i in range(2, 6)}
+    store.close()
+    with sqlite3.connect(store.path) as conn:  # a row of the wrong size is not served
+        conn.execute("UPDATE vectors SET vec = x'00' WHERE key = x'05'")
+    assert set(EmbeddingStore(tmp_path, "encoder-a", 3).get([b"\x04", b"\x05"])) == {b"\x04"}
+    other = EmbeddingStore(tmp_path, "encoder-a", 3)
+    other.path.write_bytes(b"not a database at all" * 100)
+    assert other.get([b"\x04"]) == {}  # started afresh
+    other.put({b"\x07": np.ones(3, dtype=np.float32)})
+    assert len(other) == 1
+
+
+def test_a_changed_onnx_encoder_is_refused(seed_project, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = train(seed_project, dimensions=["posture"], drop_rare=True, min_per_class=3, head_type="embed")
+    assert model.head_.backend == "onnx-int8"
+    path = tmp_path / "m.skops"
+    card = save_model(model, path)
+    assert "ONNX int8" in card["encoder"]
+    (tmp_path / "m.card.json").unlink()  # no card to compare the file with: the encoder's own hash still bites
+    loaded = load_model(path)
+    blob = bytearray(loaded.head_.onnx_)
+    blob[len(blob) // 2] ^= 0x01
+    loaded.head_.onnx_ = bytes(blob)
+    loaded.head_.encoder_ = None
+    with pytest.raises(ModelError, match="ONNX encoder in this model file does not match its recorded SHA-256"):
+        loaded.predict(["The United States should withdraw its troops."])
