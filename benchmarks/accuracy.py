@@ -204,12 +204,15 @@ def shared(variant: Variant, encoders: dict):
     one encoder and one limit only); None for the setfit head, which fine-tunes its own."""
     if not (variant.head == "embed" or variant.features != "tfidf") or encoders.get(None) is None:
         return None
+    from stance.models.heads.embed import DEFAULT_BACKEND
+
     limit = dict(variant.head_params).get("max_length")
-    if limit not in encoders:
+    backend = dict(variant.head_params).get("backend", DEFAULT_BACKEND) if variant.head == "embed" else "torch"
+    if (limit, backend) not in encoders:  # the embed head uses a shared encoder only of its own backend
         from stance.models.encoder import Encoder
 
-        encoders[limit] = Encoder(max_length=limit)
-    return encoders[limit]
+        encoders[(limit, backend)] = Encoder(max_length=limit, backend=backend)
+    return encoders[(limit, backend)]
 
 
 def run(variant: Variant, reason: str | None, fn, *args) -> str:

@@ -231,9 +231,9 @@ class Retrainer:
         options: dict[str, Any] = {"head_type": head}
         if head == "embed":
             if self._encoder is None:
-                from ..models.encoder import Encoder
+                from ..models.evaluate import shared_encoder
 
-                self._encoder = Encoder()
+                self._encoder = shared_encoder("embed")  # the embed head's default backend
             options["encoder"] = self._encoder
         elif head == "setfit":
             options["head_params"] = {"progress": False, "time_budget": SETFIT_TIME_BUDGET}
