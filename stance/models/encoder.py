@@ -119,7 +119,9 @@ from the store.
         if identity is None:
             self.store = None
         elif self.store is None or self.store.folder != Path(folder) or self.store.identity != identity:
-            self.store = EmbeddingStore(folder, identity, self.dimension)
+            # all-MiniLM-L6-v2's width, fine-tuned or not: asking the model would load it even when every
+            # passage is in the store
+            self.store = EmbeddingStore(folder, identity, EMBEDDING_DIMENSION)
         return self
 
     def encode(self, texts: list[str]) -> np.ndarray:
