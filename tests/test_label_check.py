@@ -17,8 +17,9 @@ def run(tmp_path: Path, label_rows: list[dict]) -> subprocess.CompletedProcess:
 
 
 def test_a_complete_file_is_ready(tmp_path):
-    done = run(tmp_path, [dict(FULL, passage_id="pa", note=""), dict(FULL, passage_id="pb")])
-    assert done.returncode == 0 and "ready to import" in done.stdout
+    done = run(tmp_path, [dict(FULL, passage_id="pa", note=""), dict(FULL, passage_id="pb", note="R6: answers the critics")])
+    assert done.returncode == 0
+    assert "ready to import: 2 passages, every one of the batch, 1 with a note" in done.stdout
 
 
 def test_missing_misspelled_and_combined_values_are_named(tmp_path):
