@@ -1,7 +1,8 @@
 """Accuracy of the toolkit's heads on public, human-labelled data sets (official splits) and on the
 embedded real corpus, with all training labels and with few labels, and the time each took.
 
-    .venv/bin/python benchmarks/accuracy.py [--data ../shared/benchmarks] [--only fomc,semeval,vast,essays,real]
+    .venv/bin/python benchmarks/accuracy.py [--data ../shared/benchmarks]
+                                            [--only fomc,semeval,vast,essays,real,real-cross]
                                             [--heads tfidf,embed] [--few-heads tfidf,embed,setfit]
                                             [--few 100,300] [--draws 3] [--n-boot 1000]
 
@@ -9,7 +10,10 @@ Each data set (see benchmarks/accuracy_sets.py) goes through the toolkit's own `
 `evaluate_holdout`, with the metric exactly as its README defines it. "All labels" trains each head in
 `--heads` on the whole training split. "Few labels" trains each head in `--few-heads` on 100 and 300
 training rows drawn with a fixed seed (mean of `--draws` draws; the first split only), scored on at most
-1,000 test rows drawn once with a fixed seed. Times are CPU seconds of this process (the machine is shared,
+1,000 test rows drawn once with a fixed seed. The setfit head fine-tunes on `SETFIT_PAIRS` contrastive
+pairs (environment; default 320, i.e. 20 steps of 16: about 4 CPU-minutes per fit on this 2-core
+machine; by that step cost the CLI default of 2,000 pairs, 125 steps, would be about 22). `embed-128` is the frozen encoder
+reading the 128 tokens the setfit head reads. Times are CPU seconds of this process (the machine is shared,
 so wall time is also given) for training and for scoring. Prints one Markdown table and the machine.
 """
 
