@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from starlette.testclient import TestClient
+from test_heads import _encoder_installed
 
 from stance.annotate import QueueOptions, create_app
 from stance.real_corpus import load_real
@@ -110,17 +111,6 @@ def test_only_an_uncertain_queue_follows_a_model(tmp_path, speeches):
     assert state.retrainer is None and client.get("/api/task").json()["refresh"] is None
     r = client.post("/api/retrain", json={})
     assert r.status_code == 409 and "--order uncertain" in r.json()["error"]
-
-
-def _encoder_installed() -> bool:
-    try:
-        from stance.models.encoder import embeddings_model_path
-
-        embeddings_model_path()
-        import sentence_transformers  # noqa: F401
-    except Exception:
-        return False
-    return True
 
 
 def test_the_queue_model_has_the_head_of_the_projects_newest_model(tmp_path, speeches):

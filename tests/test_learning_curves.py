@@ -5,22 +5,12 @@ by the corpus readers."""
 from __future__ import annotations
 
 import pytest
+from test_heads import _encoder_installed
 
 from stance.analysis import learning_curves
 from stance.models import train_project
 from stance.real_corpus import RealCorpus, load_real, load_real_into
 from stance.store import Project
-
-
-def _encoder_installed() -> bool:
-    try:
-        from stance.models.encoder import embeddings_model_path
-
-        embeddings_model_path()
-        import sentence_transformers  # noqa: F401
-    except Exception:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
