@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .evaluation import SCALAR_METRICS, EvaluationResult
+from .integrity import card_paths
 
 ERRORS_DECIMALS = 6  # stored out-of-fold probabilities: far finer than any figure the report prints
 LIBRARIES = ("policy-stance", "scikit-learn", "numpy", "scipy", "skops", "sentence-transformers")
@@ -23,13 +24,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
-
-
-def card_paths(path: str | Path) -> tuple[Path, Path]:
-    """(JSON card, Markdown card) beside a model file."""
-    path = Path(path)
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return path.with_name(stem + ".card.json"), path.with_name(stem + ".card.md")
 
 
 def cv_errors(ev) -> dict | None:

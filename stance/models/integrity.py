@@ -11,6 +11,7 @@ never reads it, and checking costs one pass over the members (6 ms of CPU for a 
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -20,9 +21,43 @@ SEAL_PREFIX = b"policy-stance members-sha256:"
 _CHUNK = 1 << 20
 
 
-def seal(path: str | Path) -> str:
-    """Write the digest of `path`'s members into its zip comment; return the digest."""
+def card_paths(path: str | Path) -> tuple[Path, Path]:
+    """(JSON card, Markdown card) beside a model file."""
+    path = Path(path)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return path.with_name(stem + ".card.json"), path.with_name(stem + ".card.md")
+
+
+def check_card_digest(path: str | Path) -> bool:
+    """Whether `path`'s card is beside it; a card whose SHA-256 is not the file's raises `ModelError`."""
+    jpath, _ = card_paths(path)
+    if not jpath.is_file():
+        return False
+    try:
+        expected = json.loads(jpath.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError):
+        expected = None
+    if expected and expected != file_sha256(path):
+        raise ModelError(f"{path}: the file was modified after it was saved (its SHA-256 no longer "
+                         f"matches {jpath.name}); refusing to load it")
+    return True
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def seal(path: str | Path, extra: dict[str, bytes] | None = None) -> str:
+    """Write the digest of `path`'s members into its zip comment, after adding the `extra` members
+    ({name: bytes}; the plain scoring form), and return the digest."""
     with zipfile.ZipFile(path, "a") as archive:
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if name.endswith(".json")
+                             else zipfile.ZIP_STORED)
         digest = members_digest(archive)
         archive.comment = SEAL_PREFIX + digest.encode("ascii")
     return digest

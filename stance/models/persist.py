@@ -10,7 +10,6 @@ whose hash no longer matches its card is refused as modified. The file also carr
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import inspect
 import json
@@ -25,8 +24,9 @@ from ..codebook import Codebook
 from ..errors import ModelError
 from .card import build_card, card_paths, render_markdown
 from .heads import trusted_types
-from .integrity import check_seal, seal
+from .integrity import check_card_digest, check_seal, file_sha256, seal
 from .model import StanceModel
+from .plain import plain_members
 
 FORMAT = "policy-stance-model"
 FORMAT_VERSION = 1
@@ -60,8 +60,10 @@ def save_model(model: StanceModel, path: str | Path, evaluation=None) -> dict:
     os.close(fd)
     try:
         sio.dump(payload, tmp)
-        seal(tmp)  # the file's own checksum, for when its card is not beside it
-        digest = _sha256(tmp)
+        # the plain scoring form (stance.models.plain) and the file's own checksum over every member,
+        # for when its card is not beside it
+        seal(tmp, extra=plain_members(model))
+        digest = file_sha256(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -87,14 +89,7 @@ def load_model(path: str | Path, codebook: Codebook | None = None,
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     jpath, _ = card_paths(path)
-    if jpath.is_file():
-        try:
-            expected = json.loads(jpath.read_text(encoding="utf-8")).get("sha256")
-        except (OSError, ValueError):
-            expected = None
-        if expected and expected != _sha256(path):
-            raise ModelError(f"{path}: the file was modified after it was saved (its SHA-256 no longer "
-                             f"matches {jpath.name}); refusing to load it")
+    check_card_digest(path)
     try:
         sealed = check_seal(path)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -210,14 +205,6 @@ def check_codebook(model: StanceModel, codebook: Codebook, source: str = "model"
         if gone:
             warnings.warn(f"{source}: value(s) {', '.join(gone)} of {d!r} are not in codebook version "
                           f"{codebook.version}", CodebookVersionWarning, stacklevel=3)
-
-
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, text: str) -> None:
