@@ -164,3 +164,28 @@ def test_annotate_head_option_chooses_the_queue_models_head(tmp_path, speeches, 
     assert run().exit_code == 0 and served[-1].state.annotation.retrainer.head is None  # the project's head
     r = run("--head", "bert")
     assert r.exit_code == 2 and "'bert' is not one of 'tfidf', 'embed', 'setfit'" in r.output
+
+
+def test_a_retraining_reads_embeddings_from_the_projects_cache(tmp_path, speeches):
+    """The embed head's retrainings keep their embeddings in the project's cache on disk: a second app on
+    the same project (the annotator came back the next day) encodes no passage the first one encoded."""
+    if not _encoder_installed():
+        pytest.skip("the embeddings extra is not installed")
+    docs, labelled = speeches
+    project = Project.init(tmp_path / "p")
+    project.add_documents(docs)
+    project.close()
+    refreshes = []
+    for _ in range(2):
+        app = create_app(tmp_path / "p", ["reader"], QueueOptions(order="uncertain"), auth=False, retrain_every=0,
+                         retrain_head="embed")
+        client, state = TestClient(app, base_url=LOOPBACK), app.state.annotation
+        for passage in labelled[:30]:
+            label(client, passage)
+        assert client.post("/api/retrain", json={}).status_code == 202
+        assert state.retrainer.wait(timeout=900)
+        refreshes.append(client.get("/api/task").json()["refresh"])
+    first, second = refreshes
+    assert first["head"] == second["head"] == "embed" and first["refreshed_at"] and second["refreshed_at"]
+    assert first["encoded"] > 100 and first["from_cache"] == 0  # every candidate passage, once
+    assert second["encoded"] == 0 and second["from_cache"] == first["encoded"]

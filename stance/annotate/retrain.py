@@ -8,7 +8,9 @@ retraining runs at a time (a request while one runs is answered "already running
 
 The working model uses the project's head: the head of its newest registered model (`stance train
 --head`), tfidf when it has none, or the head asked for (`stance annotate --head`). The embed head keeps
-one encoder across retrainings, so each passage is embedded once per app; the setfit head fine-tunes
+one encoder across retrainings whose embeddings are also kept in the project's embedding cache on disk
+(`stance.store.embeddings`, shared with `stance train` and `stance score`), so each passage is embedded
+once per project, not once per app, and the state says how many a retraining encoded; the setfit head fine-tunes
 within a time budget (`SETFIT_TIME_BUDGET`) and then embeds the whole pool with its new encoder, so its
 refresh takes minutes rather than seconds.
 
@@ -50,6 +52,8 @@ class RefreshState:
     head: str = ""  # the head of the model the current order comes from
     message: str = ""  # why the last run did not refresh the order, if it did not
     runs: int = 0
+    encoded: int = 0  # passages the last retraining ran through a sentence encoder (embed head)
+    from_cache: int = 0  # ... and those whose embeddings it read from the project's cache on disk
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"dimensions": list(self.dimensions)}
@@ -182,6 +186,7 @@ class Retrainer:
 
     def _run(self) -> None:
         message, conf, labels, dims, head = "", None, 0, (), ""
+        counted = self._encoder_counts()
         try:
             conf, labels, dims, message, head = self._retrain()
         except StanceError as exc:  # e.g. too few labels: the old order stays, and the app says why
@@ -195,6 +200,8 @@ class Retrainer:
             if conf is not None:
                 self.state.refreshed_at, self.state.labels, self.state.dimensions = now(), labels, tuple(dims)
                 self.state.head = head
+                encoded, from_cache = self._encoder_counts()
+                self.state.encoded, self.state.from_cache = encoded - counted[0], from_cache - counted[1]
             state = RefreshState(**asdict(self.state))
         try:
             if conf is not None:
@@ -202,6 +209,10 @@ class Retrainer:
         finally:
             with self._lock:
                 self.state.running = False
+
+    def _encoder_counts(self) -> tuple[int, int]:
+        """(passages encoded, read from the disk cache) by the kept encoder so far."""
+        return (0, 0) if self._encoder is None else (self._encoder.encoded, self._encoder.from_store)
 
     def _retrain(self) -> tuple[dict[str, float] | None, int, list[str], str, str]:
         from ..models.train import train
@@ -225,6 +236,8 @@ class Retrainer:
             return conf, len(frame), dims, "", head
         finally:
             project.close()
+            if self._encoder is not None and self._encoder.store is not None:
+                self._encoder.store.close()  # a SQLite connection serves one thread: the next run opens its own
 
     def _options(self, head: str) -> dict[str, Any]:
         """`train` options for a working model with `head` (the caller's options win)."""
@@ -232,8 +245,10 @@ class Retrainer:
         if head == "embed":
             if self._encoder is None:
                 from ..models.evaluate import shared_encoder
+                from ..store.embeddings import project_cache_folder
 
                 self._encoder = shared_encoder("embed")  # the embed head's default backend
+                self._encoder.use_store(project_cache_folder(self.project_path))
             options["encoder"] = self._encoder
         elif head == "setfit":
             options["head_params"] = {"progress": False, "time_budget": SETFIT_TIME_BUDGET}
