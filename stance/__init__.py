@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from .codebook import Codebook, load_codebook
 from .errors import CodebookError, InputError, LabelError, ModelError, StanceError, StoreError
-from .ingest import TableOptions, ingest
-from .store import Project
+from .lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -23,3 +21,7 @@ __all__ = [
     "ingest",
     "load_codebook",
 ]
+
+# imported on first use: `import stance` (and the command line) stays light (see stance/lazy.py)
+lazy_exports(__name__, {"Codebook": ".codebook", "load_codebook": ".codebook", "TableOptions": ".ingest",
+                        "ingest": ".ingest", "Project": ".store"})

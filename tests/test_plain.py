@@ -168,19 +168,23 @@ def test_saved_with_the_model_and_covered_by_its_checksums(env, tmp_path):
         load_plain(tampered)
 
 
-def test_files_without_it_load_and_score_as_before(env, tmp_path):
-    path = tmp_path / "old.skops"
-    save_model(env.model, path)
-    old = tmp_path / "older.skops"  # the same file as an earlier version wrote it: no plain members, no seal
+def without_plain(path, old):
+    """A copy of the model file `path` at `old` as an earlier version wrote it (no plain members, no seal),
+    with its card; returns `old`."""
+    from stance.models.integrity import file_sha256
+
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, "w") as dst:
         for info in src.infolist():
             if not info.filename.startswith("plain/"):
                 dst.writestr(info, src.read(info))
-    card = json.loads(path.with_name("old.card.json").read_text(encoding="utf-8"))
-    from stance.models.integrity import file_sha256
-
+    card = json.loads(path.with_name(path.stem + ".card.json").read_text(encoding="utf-8"))
     card["sha256"] = file_sha256(old)
-    old.with_name("older.card.json").write_text(json.dumps(card), encoding="utf-8")
+    old.with_name(old.stem + ".card.json").write_text(json.dumps(card), encoding="utf-8")
+    return old
+
+
+def test_files_without_it_load_and_score_as_before(env, tmp_path):
+    old = without_plain(env.path, tmp_path / "older.skops")
     assert load_plain(old) is None
     texts = un_passages(200)
     model = load_model(old)

@@ -65,3 +65,14 @@ def column_fields(title_col: str | None, date_col: str | None, author_col: str |
         if col:
             put(name, col, f"--{name}-col")
     return fields
+
+
+def parse_meta(values: tuple[str, ...]) -> dict[str, str]:
+    """--meta key=value pairs into a dict, with a clear error for a pair without '='."""
+    meta = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--meta")
+        meta[key.strip()] = value
+    return meta

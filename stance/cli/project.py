@@ -13,18 +13,7 @@ from ..errors import InputError
 from ..ingest import TableOptions, ingest, iter_files
 from ..passages import UNITS
 from ..store import Project
-from .options import column_fields, column_options, project_option, target_col_option
-
-
-def parse_meta(values: tuple[str, ...]) -> dict[str, str]:
-    """--meta key=value pairs into a dict, with a clear error for a pair without '='."""
-    meta = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--meta")
-        meta[key.strip()] = value
-    return meta
+from .options import column_fields, column_options, parse_meta, project_option, target_col_option
 
 
 @click.command()

@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from ..passages import UNITS
-from .options import column_fields, column_options, other_codebook_option, target_col_option
+from .options import column_fields, column_options, other_codebook_option, parse_meta, target_col_option
 
 
 @click.command("score")
@@ -67,13 +67,13 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
       stance score --project myproject
       stance score claims.csv --project debates --text-col claim --target-col motion -o scores.csv
     """
-    from .. import score as lib
-    from .project import parse_meta
 
     if not inputs:
         if output:
             raise click.UsageError("-o is for scoring files; without INPUT the project's own passages are scored "
                                    "into the project")
+        from .. import score as lib
+
         project = project_path or "."
         with _bar(quiet) as bar:
             result = lib.score_project(project, model=model_path, batch_size=batch_size, jobs=jobs,
@@ -87,6 +87,24 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
         raise click.UsageError("give an output file with -o (e.g. -o scores.parquet)")
     if project_path is None and model_path is None:
         project_path = "."
+    options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
+                   if meta_cols else None, id_col=id_col, meta=parse_meta(meta),
+                   columns=column_fields(title_col, date_col, author_col, column_map), unit=unit,
+                   batch_size=batch_size, with_text=with_text, on_error=on_error,
+                   on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+    plain = _plain_model(inputs, output, model_path, project_path, codebook_path, engine, jobs, level, terms,
+                         target_col, batch_size)
+    if plain is not None:  # a small run with a model's plain form: no pandas, scikit-learn or skops
+        from ..codebook import load_codebook
+        from ..score.light import score_light
+
+        with _bar(quiet) as bar:
+            summary, checks = score_light(list(inputs), output, plain, load_codebook(), progress=bar.update,
+                                          **options)
+        _wrote(summary)
+        _print_checks(checks, FILE_ADVICE)
+        return
+    from .. import score as lib
     from ..codebook import load_codebook
     from ..store import Project
 
@@ -95,12 +113,7 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
     if codebook_path and project is not None:
         raise click.UsageError("--codebook is for scoring with --model outside a project; a project has its own")
     codebook = project.codebook if project is not None else load_codebook(codebook_path)
-    options = dict(text_col=text_col, meta_cols=[c.strip() for c in meta_cols.split(",") if c.strip()]
-                   if meta_cols else None, id_col=id_col, meta=parse_meta(meta),
-                   columns=column_fields(title_col, date_col, author_col, column_map), unit=unit, level=level, codebook=codebook,
-                   target_col=target_col,
-                   batch_size=batch_size, with_text=with_text, terms=terms, on_error=on_error,
-                   on_skip=lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+    options.update(level=level, codebook=codebook, target_col=target_col, terms=terms)
     from ..validation.transfer import TransferSample
 
     watch = TransferSample()
@@ -115,18 +128,38 @@ def score(inputs, project_path, model_path, output, meta, text_col, meta_cols, i
         else:
             summary = lib.score_to_file(inputs, output, plan, jobs=jobs, progress=bar.update,
                                         stdin=sys.stdin if "-" in inputs else None, observe=watch.add, **options)
-    rate = summary.passages / summary.seconds if summary.seconds else 0.0
-    click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
-               f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
-               + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
+    _wrote(summary)
     if engine == "dask":
         click.echo("Transfer checks are measured by the local engine only: score a sample of this corpus with "
                    "--engine local to see how far it is from the model's training data.")
         return
-    _print_checks(watch.checks(plan.groups), "This model has not been checked on this corpus; its shares may be "
-                  "wrong. Label a random sample of these passages and measure the model on it "
-                  "before reading any share: stance evaluate --model MODEL --labels LABELLED.csv (or ingest the "
-                  "corpus into a project: stance validate sample).")
+    _print_checks(watch.checks(plan.groups), FILE_ADVICE)
+
+
+FILE_ADVICE = ("This model has not been checked on this corpus; its shares may be wrong. Label a random sample of "
+               "these passages and measure the model on it before reading any share: stance evaluate --model MODEL "
+               "--labels LABELLED.csv (or ingest the corpus into a project: stance validate sample).")
+
+
+def _plain_model(inputs, output, model_path, project_path, codebook_path, engine, jobs, level, terms, target_col,
+                 batch_size):
+    """The model's plain form when this run can take the light path (`stance.score.light`: a model file with
+    a plain form that checks out, small input files, passage-level CSV output, none of the options it lacks),
+    else None."""
+    if (model_path is None or project_path is not None or codebook_path or engine != "local" or jobs != 1
+            or level != "passage" or terms or target_col or batch_size < 1 or not str(output).lower().endswith(".csv")):
+        return None
+    from ..models.plain import load_plain
+    from ..score.light import light_inputs
+
+    return load_plain(model_path) if light_inputs(inputs) else None
+
+
+def _wrote(summary) -> None:
+    rate = summary.passages / summary.seconds if summary.seconds else 0.0
+    click.echo(f"Wrote {summary.output}: {summary.rows} rows ({summary.passages} passages, {summary.documents} "
+               f"documents) in {summary.seconds:.1f} s, {rate:,.0f} passages/s"
+               + (f"; {len(summary.skipped)} skipped" if summary.skipped else "") + ".")
 
 
 def _transfer(project_path) -> None:

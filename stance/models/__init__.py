@@ -10,17 +10,7 @@ See docs/models.md.
 
 from __future__ import annotations
 
-from .card import registered_card
-from .data import MIN_PER_CLASS, gold_data
-from .evaluate import evaluate, evaluate_holdout
-from .evaluation import DimensionEvaluation, EvaluationResult
-from .explain import explain, top_terms
-from .features import EmbeddingFeatures, TargetFeatures, make_vectorizer
-from .head import LinearHead
-from .model import StanceModel
-from .persist import TRUSTED_TYPES, CodebookVersionWarning, load_model, save_model
-from .project import evaluate_project, list_models, load_latest, train_project
-from .train import train
+from ..lazy import lazy_exports
 
 __all__ = [
     "MIN_PER_CLASS",
@@ -47,3 +37,30 @@ __all__ = [
     "train",
     "train_project",
 ]
+
+# imported on first use: the plain scoring form and the file checks import no scikit-learn (stance/lazy.py)
+lazy_exports(__name__, {
+    "registered_card": ".card",
+    "MIN_PER_CLASS": ".data",
+    "gold_data": ".data",
+    "evaluate": ".evaluate",
+    "evaluate_holdout": ".evaluate",
+    "DimensionEvaluation": ".evaluation",
+    "EvaluationResult": ".evaluation",
+    "explain": ".explain",
+    "top_terms": ".explain",
+    "EmbeddingFeatures": ".features",
+    "TargetFeatures": ".features",
+    "make_vectorizer": ".features",
+    "LinearHead": ".head",
+    "StanceModel": ".model",
+    "TRUSTED_TYPES": ".persist",
+    "CodebookVersionWarning": ".persist",
+    "load_model": ".persist",
+    "save_model": ".persist",
+    "evaluate_project": ".project",
+    "list_models": ".project",
+    "load_latest": ".project",
+    "train_project": ".project",
+    "train": ".train",
+})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from .integrity import check_card_digest, check_seal
 PREFIX = "plain/"
 FORM = PREFIX + "form.json"
 FORMAT, VERSION = "policy-stance-plain", 1
-ROWS_PER_CHUNK = 256  # passages whose decision scores are computed at once (bounds the gathered weights)
+ROWS_PER_CHUNK = 128  # passages whose decision scores are computed at once (bounds the gathered weights)
 CACHE_WORDS = 300_000  # distinct words whose char_wb n-gram ids are kept, as in fast_tfidf
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -194,14 +195,20 @@ class _Estimator:
         if self.constant is not None:
             p = np.full(n, self.constant)
             return np.column_stack([1 - p, p])
-        s = scores[:, self.first:self.first + len(self.bias)]
+        s = np.ascontiguousarray(scores[:, self.first:self.first + len(self.bias)])  # as head._scores gives it
         decision = s @ self.cal_coef.T + self.cal_intercept
-        if self.n_classes <= 2:  # Platt scaling: the logistic of the one decision column
-            p = 1.0 / (1.0 + np.exp(-decision.reshape(-1)))
+        if self.n_classes <= 2:  # Platt scaling: the logistic of the one decision column, as scipy's expit
+            p = np.asarray([_expit(x) for x in decision.reshape(-1).tolist()], dtype=np.float64)
             return np.stack([1 - p, p], axis=1)
         decision = decision - decision.max(axis=1, keepdims=True)  # softmax, as scikit-learn computes it
         e = np.exp(decision)
         return e / e.sum(axis=1, keepdims=True)
+
+
+def _expit(x: float) -> float:
+    """scipy.special.expit: 1 / (1 + exp(-x)) with the C library's exp (math.exp is it; numpy's own exp can
+    differ in the last bit)."""
+    return 0.0 if -x > 709.0 else 1.0 / (1.0 + math.exp(-x))
 
 
 @dataclass
@@ -383,17 +390,17 @@ class PlainModel:
                 np.concatenate(data).astype(dtype) if data else np.zeros(0, dtype))
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """Every estimator's decision scores side by side (X @ W.T + b over each row's features)."""
+        """Every estimator's decision scores side by side: X @ W.T + b, each row's products added in the order
+        of its features from 0.0, as scipy's sparse product adds them (np.bincount adds in order)."""
         indptr, indices, data = self.features(texts)
         out = np.zeros((len(texts), self.weights.shape[1]))
         for start in range(0, len(texts), ROWS_PER_CHUNK):
             stop = min(start + ROWS_PER_CHUNK, len(texts))
             lo, hi = indptr[start], indptr[stop]
-            if hi == lo:
-                continue
             contributions = data[lo:hi, None].astype(np.float64) * self.weights[indices[lo:hi]]
-            filled = np.flatnonzero(np.diff(indptr[start:stop + 1]))  # rows with features (reduceat needs them)
-            out[start + filled] = np.add.reduceat(contributions, indptr[start + filled] - lo, axis=0)
+            rows = np.repeat(np.arange(stop - start), np.diff(indptr[start:stop + 1]))
+            for j in range(out.shape[1]):
+                out[start:stop, j] = np.bincount(rows, weights=contributions[:, j], minlength=stop - start)
         return out + self.bias
 
     def predict(self, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -11,12 +11,26 @@ the project's own passages into the project; and aggregate passage scores per do
 
 from __future__ import annotations
 
-from .document import document_level, index_spec
-from .files import ScoreSummary, empty_output, score_files, score_to_file
-from .plan import ScoringPlan, load_plan, make_plan, predict_columns, score_frame
-from .project import project_predictions, score_project
+from ..lazy import lazy_exports
 
 __all__ = [
     "ScoreSummary", "ScoringPlan", "document_level", "empty_output", "index_spec", "load_plan", "make_plan",
     "predict_columns", "project_predictions", "score_files", "score_frame", "score_project", "score_to_file",
 ]
+
+# imported on first use (stance/lazy.py)
+lazy_exports(__name__, {
+    "document_level": ".document",
+    "index_spec": ".document",
+    "ScoreSummary": ".files",
+    "empty_output": ".files",
+    "score_files": ".files",
+    "score_to_file": ".files",
+    "ScoringPlan": ".plan",
+    "load_plan": ".plan",
+    "make_plan": ".plan",
+    "predict_columns": ".plan",
+    "score_frame": ".plan",
+    "project_predictions": ".project",
+    "score_project": ".project",
+})

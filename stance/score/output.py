@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..spreadsheet import safe_frame
+from ..spreadsheet import safe_cell, safe_frame
+
+if TYPE_CHECKING:  # pandas is imported where a frame is written: the light scoring path writes rows
+    import pandas as pd
 
 OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -71,6 +74,23 @@ class AtomicWriter:
                 self._text.write("\n")
         self.rows += len(frame)
 
+    def write_csv_rows(self, rows: Iterable[list[Any]], header: list[str] | None = None) -> None:
+        """CSV rows (after `header`, if given) written as `write` writes a frame's, without pandas: cells that
+        a spreadsheet would run as formulas quoted, None empty, floats by `repr` (what pandas writes), the
+        line ending of pandas' `to_csv`. For the light scoring path (`stance.score.light`)."""
+        import csv
+
+        if self.fmt != "csv":
+            raise InputError(f"{self.path}: rows are written to CSV only")
+        if self._text is None:
+            self._text = open(self.tmp, "w", encoding="utf-8", newline="")
+        writer = csv.writer(self._text, lineterminator=os.linesep)
+        if header is not None:
+            writer.writerow([safe_cell(c) for c in header])
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+            self.rows += 1
+
     def commit(self, empty: pd.DataFrame | None = None) -> Path:
         """Finish the file and move it into place (an empty run writes `empty`'s columns, if given)."""
         if self._pq is None and self._text is None and empty is not None:
@@ -90,6 +110,7 @@ class AtomicWriter:
 
 def arrow_schema(frame: pd.DataFrame):
     """A fixed schema from the first batch: text-like columns are strings even when all empty."""
+    import pandas as pd
     import pyarrow as pa
 
     fields = []

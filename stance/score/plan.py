@@ -24,9 +24,9 @@ from ..models.model import StanceModel
 from ..models.targets import check_target_column, target_values, uses_targets
 from ..passages import boilerplate_kind
 from ..store import Project
+from .inputs import ID_COLUMNS
 
 DEFAULT_BATCH_SIZE = 2000
-ID_COLUMNS = ["doc_id", "passage_id"]
 
 
 @dataclass
