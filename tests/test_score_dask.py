@@ -47,13 +47,31 @@ def inputs(env, tmp_path):
 
 def test_partitions_follow_row_groups_and_records(inputs):
     parts = partitions([inputs[0], inputs[1]], rows_per_partition=50)
-    parquet = [p for p in parts if p.paths[0].endswith(".parquet")]
-    assert [p.span.row for p in parquet] == list(range(1, 1 + 56 * len(parquet), 56))  # 8 row groups of 7 rows
+    parquet = [p.span for p in parts if p.paths[0].endswith(".parquet")]
+    sizes = [len(s.row_groups) for s in parquet]  # whole row groups of 7 rows, at most 8 (56 rows) a partition
+    assert len(parquet) > 1 and max(sizes) <= 8 and max(sizes) - min(sizes) <= 1
+    assert [g for s in parquet for g in s.row_groups] == list(range(sum(sizes)))  # each once, in order
+    assert [s.row for s in parquet] == [1 + 7 * sum(sizes[:i]) for i in range(len(sizes))]
     csv = [p.span for p in parts if p.paths[0].endswith(".csv")]
     data = inputs[1].read_bytes()
     assert len(csv) > 1 and csv[-1].end is None
     for span, after in pairwise(csv):
         assert span.end == after.start and data[span.end - 1:span.end] == b"\n"  # adjoining, at record ends
+
+
+def test_a_file_is_cut_into_balanced_partitions_for_the_workers(tmp_path):
+    """100 records at 30 a partition would be 4 partitions, 3 of 30 and one of 10: one worker of two would
+    score the last alone. Cut for 2 workers, they are 4 of about 25; for 3 workers, 6 of about 17."""
+    src = write_table(pd.DataFrame({"text": [f"Passage {i} on the talks." for i in range(100)]}),
+                      tmp_path / "big.csv")
+    data = src.read_bytes()
+    for workers, expected in ((1, 4), (2, 4), (3, 6)):
+        spans = [p.span for p in partitions([src], rows_per_partition=30, workers=workers)]
+        counts = [data[s.start:s.end].count(b"\n") for s in spans]  # one line a record
+        assert len(spans) == expected and sum(counts) == 100 and max(counts) <= 30
+        assert max(counts) - min(counts) <= 4  # pieces of 4 records (30 / 8)
+        assert [s.line for s in spans] == [2 + sum(counts[:i]) for i in range(len(counts))]
+    assert len(partitions([src], rows_per_partition=200, workers=2)) == 1  # a file that fits one partition
 
 
 @pytest.mark.parametrize("level", ["passage", "document"])
@@ -139,3 +157,25 @@ def test_document_level_summary_counts_each_document_once(env, client, tmp_path)
         got = pd.read_parquet(tmp_path / "docs.parquet")
         assert len(got) == 36 and got["doc_id"].nunique() == summary.documents == 30
         assert summary.passages == scored["passage_id"].nunique()
+
+
+def test_the_engines_own_cluster_is_lean_and_leaves_the_users_dask_config_alone():
+    """The cluster started for a run has no sampling profiler and no malloc trimming in its workers
+    (CPU that scoring needs, docs/benchmarks.md); Dask's configuration in this process is unchanged."""
+    import os
+
+    import dask
+
+    from stance.score.dask import local_cluster
+
+    before = dask.config.get("distributed")
+    client = local_cluster(1)
+    try:
+        (got,) = client.run(lambda: (dask.config.get("distributed.worker.profile.enabled"),
+                                     os.environ.get("MALLOC_TRIM_THRESHOLD_"))).values()
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    assert got == (False, None)
+    assert dask.config.get("distributed") == before and dask.config.get("distributed.worker.profile.enabled")

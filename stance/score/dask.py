@@ -5,8 +5,9 @@ group of Parquet row groups, one per CSV/JSONL file, one per group of text files
 the local engine's own functions (rows to documents to passage batches, `predict_columns`, assembly,
 `document_level`), so the predictions are the same as the local engine's, row for row. The models are
 sent to every worker once (`Client.scatter`). Without a scheduler address a `distributed.LocalCluster`
-of `n_workers` processes is started for the run and closed after it. On a remote cluster, workers
-need policy-stance installed and the input (and a folder output) on a file system they share.
+of `n_workers` processes is started for the run (`local_cluster`, with `LOCAL_CLUSTER_CONFIG`) and
+closed after it. On a remote cluster, workers need policy-stance installed and the input (and a folder
+output) on a file system they share; its configuration is the user's and is left as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,22 @@ from .plan import DEFAULT_BATCH_SIZE, ScoringPlan, assemble, make_plan, predict_
 from .tally import IdTally
 
 TEXT_FILES_PER_PARTITION = 50
+PIECES_PER_PARTITION = 8  # a table file is cut into pieces of 1/8 partition, grouped into balanced partitions
+
+# Dask's defaults suit a long-lived, interactive cluster. For the cluster started for one run, these
+# cost CPU that scoring needs (benchmarks/dask_split.py measures each; docs/benchmarks.md, issue 18):
+# the sampling profiler takes a stack sample of every worker every 10 ms; the nanny's
+# MALLOC_TRIM_THRESHOLD_ makes glibc hand freed memory back at once, and the featurizer's arrays are
+# then faulted in again batch after batch; the event-loop tick (20 ms), the system monitor (500 ms) and
+# the memory monitor (100 ms) run in every process; work stealing rebalances tasks that the engine
+# already hands out a window at a time. Nothing here changes what is computed.
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 @dataclass(frozen=True)
@@ -49,9 +66,12 @@ class Partition:
         return self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
 
 
-def partitions(files: list[Path], rows_per_partition: int) -> list[Partition]:
+def partitions(files: list[Path], rows_per_partition: int, workers: int = 1) -> list[Partition]:
     """Partitions in input order: groups of text files; table files cut by their reader into spans of
-    about `rows_per_partition` rows (byte ranges of CSV and JSON Lines, row groups of Parquet)."""
+    at most about `rows_per_partition` rows (byte ranges of CSV and JSON Lines, row groups of Parquet).
+
+    A table file cut into more than one partition is cut into a multiple of `workers` nearly equal ones
+    (from pieces of 1/8 partition), so that no worker is left scoring the last partition alone."""
     parts: list[Partition] = []
     texts: list[str] = []
     for path in files:
@@ -65,14 +85,36 @@ def partitions(files: list[Path], rows_per_partition: int) -> list[Partition]:
             parts.append(Partition(tuple(texts)))
             texts = []
         reader = reader_for(path)
+        piece = -(-rows_per_partition // PIECES_PER_PARTITION)
         try:  # a table reader without `spans` is read whole, by one worker
-            spans = reader.spans(path, rows_per_partition) if hasattr(reader, "spans") else [None]
+            spans = (balanced(reader.spans(path, piece), -(-rows_per_partition // piece), workers)
+                     if hasattr(reader, "spans") else [None])
         except InputError:
             spans = [None]  # the worker reading it names the problem
         parts.extend(Partition((str(path),), span) for span in spans)
     if texts:
         parts.append(Partition(tuple(texts)))
     return parts
+
+
+def balanced(pieces: list[Span], per_partition: int, workers: int) -> list[Span]:
+    """Adjoining `pieces` of one file joined into partitions of at most `per_partition` pieces: as few as
+    that allows, rounded up to a multiple of `workers` when there is more than one, sizes differing by
+    at most one piece (the larger first)."""
+    if not pieces:
+        return pieces
+    wanted = -(-len(pieces) // per_partition)
+    if wanted > 1:
+        wanted = min(len(pieces), -(-wanted // workers) * workers)
+    size, extra = divmod(len(pieces), wanted)
+    spans, at = [], 0
+    for i in range(wanted):
+        group = pieces[at:at + size + (i < extra)]
+        at += len(group)
+        first, last = group[0], group[-1]
+        rows = (tuple(g for p in group for g in p.row_groups) if first.row_groups is not None else None)
+        spans.append(Span(first.start, last.end, first.line, rows, first.row))
+    return spans
 
 
 def score_partition(part: Partition, plan: ScoringPlan, options: dict[str, Any]) -> pd.DataFrame:
@@ -132,20 +174,18 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
                    level=level, codebook=codebook, with_text=with_text, terms=terms,
                    skip_row=None)
     options["empty"] = empty_output(plan, in_plan.meta_columns, level, codebook, with_text, terms)
-    specs = partitions(in_plan.files, rows_per_partition)
 
     start = time.perf_counter()
     own = None
     if client is None:
-        from distributed import Client, LocalCluster
-
         if scheduler:
+            from distributed import Client
+
             client = own = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = own = Client(cluster)
+            client = own = local_cluster(n_workers)
     try:
+        specs = partitions(in_plan.files, rows_per_partition, _worker_count(client))
         _run(client, plan, specs, options, output, to_folder, on_error, summary, skip, progress)
     finally:
         if own is not None:
@@ -157,6 +197,34 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     return summary
 
 
+def local_cluster(n_workers: int = 2):
+    """A `distributed.Client` on a new `LocalCluster` of `n_workers` single-threaded worker processes,
+    started with `LOCAL_CLUSTER_CONFIG` (Dask's own configuration elsewhere is left alone). Close the
+    client and then `client.cluster`.
+
+    Its workers start without MALLOC_TRIM_THRESHOLD_: Dask's nanny sets it in this process's environment
+    as well as the worker's, and never removes it, so it is taken out while the workers start."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    inherited = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set({**LOCAL_CLUSTER_CONFIG, "distributed.nanny.pre-spawn-environ": environ}):
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            return Client(cluster)
+    finally:
+        if inherited is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = inherited
+
+
+def _worker_count(client) -> int:
+    """Tasks the cluster runs at once (its workers' threads)."""
+    return max(1, sum(client.nthreads().values()))
+
+
 def _run(client, plan, specs, options, output, to_folder, on_error, summary, skip, progress) -> None:
     import dask
     import dask.dataframe as dd
@@ -165,7 +233,7 @@ def _run(client, plan, specs, options, output, to_folder, on_error, summary, ski
     frame = dd.from_map(score_partition, specs, plan=plan_future, options=options, meta=options["empty"],
                         enforce_metadata=False, label="stance-score")
     parts = frame.to_delayed()
-    window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+    window = 2 * _worker_count(client)
 
     tally = IdTally()
 
