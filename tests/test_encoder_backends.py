@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import SHARED
-from test_heads import needs_encoder
+from test_heads import SETFIT_TINY, needs_encoder
 
 from stance.cli import main
 from stance.corpus import load_into
@@ -168,3 +170,36 @@ def test_an_unreachable_cache_folder_costs_only_the_cache(tmp_path, caplog):
     encoder = Encoder(backend="onnx-int8").use_store(blocked / "cache")
     assert encoder.encode(["Withdraw the troops.", "Yes."]).shape == (2, 384)
     assert encoder.store is None and "not kept on disk" in caplog.text
+
+
+SCORE_WITHOUT_TORCH = """
+import json, sys
+from stance.models import load_model
+labels = load_model(sys.argv[1]).predict(json.loads(sys.stdin.read()))["posture"].tolist()
+print(json.dumps({"labels": labels, "torch": "torch" in sys.modules}))
+"""
+
+
+def test_a_setfit_model_scores_without_torch_and_keeps_its_labels(seed_project, tmp_path):
+    """The setfit head's fine-tuned encoder is exported to ONNX int8: a saved model scores in a process that
+    never imports torch, with the labels of the same fine-tuning scored by PyTorch."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = train(seed_project, dimensions=["posture"], include_examples=True, drop_rare=True, min_per_class=3,
+                       head_type="setfit", head_params=SETFIT_TINY | {"backend": "torch"})
+        exported = train(seed_project, dimensions=["posture"], include_examples=True, drop_rare=True,
+                         min_per_class=3, head_type="setfit", head_params=SETFIT_TINY)
+    head = exported.head_
+    assert head.backend == "onnx-int8" and head.weights_ == {} and set(head.onnx_) == {"posture"}
+    agreement = head.fine_tuning_["posture"]["onnx_agreement"]
+    assert agreement["passages"] == 200 and agreement["median"] > 0.99 and agreement["lowest"] > 0.95
+    card = save_model(exported, tmp_path / "m.skops")
+    assert "backend onnx-int8" in card["encoder"]
+    assert any("cosine to its own PyTorch ones on 200 passages" in w for w in card["warnings"])
+    texts = seed_project.gold_frame()["text"].tolist()
+    run = subprocess.run([sys.executable, "-c", SCORE_WITHOUT_TORCH, str(tmp_path / "m.skops")],
+                         input=json.dumps(texts), capture_output=True, text=True, check=True)
+    scored = json.loads(run.stdout.splitlines()[-1])
+    assert scored["torch"] is False
+    same = (np.asarray(scored["labels"]) == before.predict(texts)["posture"].to_numpy()).mean()
+    assert same >= 0.95, same  # the embed head's int8 kept 95% of posture labels out of fold (docs/benchmarks.md)

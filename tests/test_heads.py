@@ -160,9 +160,9 @@ def test_a_fine_tuned_encoder_that_does_not_match_its_checksum_is_refused(encode
     save_model(model, path)
     (tmp_path / "m.card.json").unlink()  # no card to compare the file with: the encoder's own hash still bites
     loaded = load_model(path)
-    blob = bytearray(loaded.head_.weights_["posture"])
+    blob = bytearray(loaded.head_.onnx_["posture"])  # the default: the fine-tuned encoder exported to ONNX int8
     blob[-1] ^= 0x01
-    loaded.head_.weights_["posture"] = bytes(blob)
+    loaded.head_.onnx_["posture"] = bytes(blob)
     loaded.head_.__dict__.pop("_encoders", None)
     with pytest.raises(ModelError, match="does not match its recorded SHA-256"):
         loaded.predict(["The United States should withdraw its troops."])

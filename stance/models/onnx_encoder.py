@@ -43,6 +43,12 @@ def check_backend(backend: str) -> str:
 def export_onnx(backend: str, load_sentence_model: Callable) -> bytes:
     """The transformer of the SentenceTransformer that `load_sentence_model()` gives, as ONNX bytes
     (`onnx-fp32` or `onnx-int8`); made once per process."""
+    return export_transformer(load_sentence_model()[0].auto_model, backend)
+
+
+def export_transformer(transformer, backend: str) -> bytes:
+    """A Hugging Face transformer (a SentenceTransformer's `[0].auto_model`, shipped or fine-tuned) as ONNX
+    bytes for `backend` (`onnx-fp32`, or `onnx-int8`: MatMul weights int8 per channel)."""
     try:
         import onnx  # noqa: F401  (the exporter and the quantiser need it)
         from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
@@ -50,7 +56,7 @@ def export_onnx(backend: str, load_sentence_model: Callable) -> bytes:
         raise ModelError(ONNX_HINT) from None
     import torch
 
-    transformer = load_sentence_model()[0].auto_model.eval()
+    transformer = transformer.eval()
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self, model):
