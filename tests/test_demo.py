@@ -16,7 +16,7 @@ def invoke(*args: str):
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     mine = tmp_path / "myproject"
-    Project.init(mine)
+    Project.init(mine).close()  # closed now, not when the garbage collector gets to it (its -wal, -shm files)
     notes = mine / "notes.txt"
     notes.write_text("a week of reading", encoding="utf-8")
     before = sorted(p.name for p in mine.rglob("*"))

@@ -2,18 +2,13 @@
 members of the model file (`plain/...`), read and scored with numpy alone.
 
 Hand-written because importing scikit-learn alone (about 2 CPU-s here, with the scipy.stats and pandas it
-pulls in) is over the start-up budget of scoring one passage from the command line (docs/benchmarks.md,
-issue 17). It must equal scikit-learn's scoring of the same model, and does it step by step: the same
-n-grams (scikit-learn's `_word_ngrams` and `_char_wb_ngrams`, copied), the same float32 TF-IDF
-arithmetic in the same order (log + 1, times idf, each row divided by its L2 norm summed in sequence),
-each LinearSVC's decision scores laid out as `stance.models.head._scores` lays them out, the calibration
-(Platt scaling for two classes, the multinomial logistic regression's softmax otherwise), and the decision
-rule of `LinearHead`. tests/test_plain.py checks labels and probabilities against the full model (max abs
-difference 1e-9) on the embedded corpus, real speeches and UN statements, and arbitrary Unicode text.
-
-Written by `plain_members` when a model is saved (only for the tfidf head without target features and with
-settings it reproduces), read by `read_plain` after the file's checksums are checked (`stance.models.persist`);
-nothing in it is unpickled (.npy members are read with allow_pickle=False).
+pulls in) is over the start-up budget of scoring one passage from the command line (issue 17). It must
+equal scikit-learn's scoring, step by step: the same n-grams (`_word_ngrams`, `_char_wb_ngrams`), the same
+float32 TF-IDF arithmetic in the same order, the LinearSVC scores laid out as `head._scores` lays them out
+and summed in scipy's order, the calibration (Platt / softmax) and `LinearHead`'s decision rule.
+tests/test_plain.py compares labels and probabilities with the full model (real corpora, Unicode text).
+Written by `plain_members` when a model is saved (a tfidf head without target features, with settings it
+reproduces); read by `load_plain` after the file's checksums; nothing is unpickled (allow_pickle=False).
 """
 
 from __future__ import annotations
@@ -31,12 +26,10 @@ import numpy as np
 
 from .integrity import check_card_digest, check_seal
 
-PREFIX = "plain/"
-FORM = PREFIX + "form.json"
+PREFIX, FORM = "plain/", "plain/form.json"
 FORMAT, VERSION = "policy-stance-plain", 1
 ROWS_PER_CHUNK = 128  # passages whose decision scores are computed at once (bounds the gathered weights)
 CACHE_WORDS = 300_000  # distinct words whose char_wb n-gram ids are kept, as in fast_tfidf
-_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 # -- writing (at save time, from the fitted scikit-learn objects) --------------------------------------
@@ -148,9 +141,8 @@ def _training(model) -> dict:
 # -- reading and scoring (numpy only) -------------------------------------------------------------------
 
 def load_plain(path: str | Path) -> PlainModel | None:
-    """The plain form of the model file `path`, after the checks `load_model` makes of the file's bytes (its
-    card's SHA-256, its own checksum; a modified file raises `ModelError`). None when the file carries no
-    plain form (saved before it, another head) or cannot be checked: loading the full model says why."""
+    """The plain form of the model file `path` after `load_model`'s checks of its bytes (a modified file raises
+    `ModelError`); None without a plain form or without a checksum: loading the full model says why."""
     try:
         has_card = check_card_digest(path)
         sealed = check_seal(path)
@@ -206,8 +198,7 @@ class _Estimator:
 
 
 def _expit(x: float) -> float:
-    """scipy.special.expit: 1 / (1 + exp(-x)) with the C library's exp (math.exp is it; numpy's own exp can
-    differ in the last bit)."""
+    """scipy.special.expit with the C library's exp, as scipy's (numpy's own exp can differ in the last bit)."""
     return 0.0 if -x > 709.0 else 1.0 / (1.0 + math.exp(-x))
 
 
@@ -330,12 +321,9 @@ def _l2_rows(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 
 def word_ngrams(tokens: list[str], min_n: int, max_n: int) -> list[str]:
     """scikit-learn's `_word_ngrams` (without stop words): the tokens' n-grams joined with spaces."""
-    if max_n == 1:
-        return tokens
-    original = tokens
-    out = list(original) if min_n == 1 else []
-    for n in range(max(min_n, 2), min(max_n + 1, len(original) + 1)):
-        out.extend(" ".join(original[i:i + n]) for i in range(len(original) - n + 1))
+    out = list(tokens) if min_n == 1 else []
+    for n in range(max(min_n, 2), min(max_n + 1, len(tokens) + 1)):
+        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
     return out
 
 
@@ -377,17 +365,14 @@ class PlainModel:
     def features(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, indices, data): the blocks side by side, as scikit-learn's FeatureUnion stacks them."""
         parts = [b.transform(texts) for b in self.blocks]
-        lengths = sum(np.diff(indptr) for indptr, _, _ in parts)
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        indices, data = [], []
-        for i in range(len(texts)):
-            for block, (ip, ix, dx) in zip(self.blocks, parts, strict=True):
-                indices.append(ix[ip[i]:ip[i + 1]] + block.spec["offset"])
-                data.append(dx[ip[i]:ip[i + 1]])
+        rows = np.concatenate([np.repeat(np.arange(len(texts)), np.diff(ip)) for ip, _, _ in parts])
+        order = np.argsort(rows, kind="stable")  # each row: the first block's features, then the next's
         dtype = np.result_type(*(b.dtype for b in self.blocks))
-        return (indptr, np.concatenate(indices) if indices else np.zeros(0, np.int64),
-                np.concatenate(data).astype(dtype) if data else np.zeros(0, dtype))
+        indices = np.concatenate([ix + b.spec["offset"] for b, (_, ix, _) in zip(self.blocks, parts, strict=True)])
+        data = np.concatenate([dx.astype(dtype) for _, _, dx in parts])
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return indptr, indices[order].astype(np.int64), data[order]
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Every estimator's decision scores side by side: X @ W.T + b, each row's products added in the order
