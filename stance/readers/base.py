@@ -95,19 +95,20 @@ def file_errors(path: Path) -> Iterator[None]:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def text_lines(path: Path, span: Span | None = None) -> Iterator[str]:
+def text_lines(path: Path, span: Span | None = None, utf8: bool = False) -> Iterator[str]:
     """The lines of a text file (ends kept, split at "\\n" only), streamed.
 
     A UTF-8 file is checked in one cheap pass first (so that a file in another encoding is decoded as a
     whole rather than failing halfway) and then read line by line, from `span.start` to `span.end` when
-    given; a file in a detected encoding is decoded whole (such files are rare and small)."""
+    given; a file in a detected encoding is decoded whole (such files are rare and small). `utf8`: the
+    caller knows the file is UTF-8 (`utf8_body` said so), and the pass is skipped."""
     start, end = (span.start, span.end) if span is not None else (0, None)
     with file_errors(path), open(path, "rb") as f:
         if start == 0:
             head = f.read(8192)
             check_start(head if head.strip() else head + f.read(_CHUNK), str(path))
             f.seek(0)
-            bad = _first_bad_byte(f)
+            bad = None if utf8 else _first_bad_byte(f)
             if bad is not None:
                 f.seek(0)
                 text, _ = _detected(f.read(), str(path), bad)

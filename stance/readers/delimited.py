@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..spreadsheet import restore_cell
-from .base import MAX_TEXT_BYTES, Span, text_lines, utf8_body
+from .base import MAX_TEXT_BYTES, Span, file_errors, text_lines, utf8_body
 
 
 def dialect(path: Path) -> str:
@@ -28,9 +28,9 @@ def _reader(lines: Iterable[str], dialect_name: str):
     return csv.reader(lines, dialect=dialect_name)
 
 
-def header(path: Path) -> list[str]:
-    """The column names (the first record)."""
-    return csv_records(text_lines(path), str(path), dialect(path))[0]
+def header(path: Path, utf8: bool = False) -> list[str]:
+    """The column names (the first record); `utf8` as for `text_lines`."""
+    return csv_records(text_lines(path, utf8=utf8), str(path), dialect(path))[0]
 
 
 def rows(path: Path, span: Span | None = None) -> Iterator[tuple[str, dict[str, str] | str]]:
@@ -38,7 +38,7 @@ def rows(path: Path, span: Span | None = None) -> Iterator[tuple[str, dict[str, 
     if span is None or span.start == 0:
         names, records = csv_records(text_lines(path), str(path), dialect(path))
     else:
-        names = header(path)
+        names = header(path, utf8=True)  # a span of bytes is cut only in a UTF-8 file (`spans`)
         records = _records(_reader(text_lines(path, span), dialect(path)), str(path), span.line)
     for where, values in records:
         if len(values) != len(names):
@@ -96,35 +96,27 @@ def spans(path: Path, rows_per_span: int) -> list[Span]:
     if body is None:
         return [Span()]
     bounds: list[Span] = []
-    start, start_line, count = 0, 1, 0
-    reader_lines = _counted(text_lines(path), body)
-    reader = _reader(reader_lines, dialect(path))
-    try:
-        next(reader)  # the header
-        start, start_line = reader_lines.position, reader.line_num + 1
-        for _ in reader:
-            count += 1
-            if count == rows_per_span:
-                bounds.append(Span(start, reader_lines.position, start_line))
-                start, start_line, count = reader_lines.position, reader.line_num + 1, 0
-    except (StopIteration, csv.Error):
-        return [Span()]  # unreadable here: one range, whose reader names the problem
+    count, position = 0, body
+
+    def lines(f) -> Iterator[str]:  # the file's lines, counting the bytes the reader has taken
+        nonlocal position
+        for raw in f:
+            position += len(raw)
+            yield raw.decode("utf-8")
+
+    with file_errors(path), open(path, "rb") as f:
+        f.seek(body)
+        reader = _reader(lines(f), dialect(path))
+        try:
+            next(reader)  # the header
+            start, start_line = position, reader.line_num + 1
+            for _ in reader:
+                count += 1
+                if count == rows_per_span:
+                    bounds.append(Span(start, position, start_line))
+                    start, start_line, count = position, reader.line_num + 1, 0
+        except (StopIteration, csv.Error):
+            return [Span()]  # unreadable here: one range, whose reader names the problem
     if count or not bounds:
         bounds.append(Span(start, None, start_line))
     return bounds
-
-
-class _counted:
-    """Lines passed through, counting the UTF-8 bytes consumed (the byte offset of the next line)."""
-
-    def __init__(self, lines: Iterator[str], position: int):
-        self.lines = lines
-        self.position = position
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.lines)
-        self.position += len(line.encode("utf-8"))
-        return line
