@@ -42,14 +42,12 @@ PIECES_PER_PARTITION = 8  # a table file is cut into pieces of 1/8 partition, gr
 # the sampling profiler takes a stack sample of every worker every 10 ms; the nanny's
 # MALLOC_TRIM_THRESHOLD_ makes glibc hand freed memory back at once, and the featurizer's arrays are
 # then faulted in again batch after batch; the event-loop tick (20 ms), the system monitor (500 ms) and
-# the memory monitor (100 ms) run in every process; work stealing rebalances tasks that the engine
-# already hands out a window at a time. Nothing here changes what is computed.
+# the memory monitor (100 ms) wake every process. Nothing here changes what is computed.
 LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
-    "distributed.scheduler.work-stealing": False,
 }
 
 
