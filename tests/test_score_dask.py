@@ -74,6 +74,14 @@ def test_a_file_is_cut_into_balanced_partitions_for_the_workers(tmp_path):
     assert len(partitions([src], rows_per_partition=200, workers=2)) == 1  # a file that fits one partition
 
 
+def test_rows_per_partition_below_one_is_refused_before_any_work(env, tmp_path):
+    from stance.errors import InputError
+
+    with pytest.raises(InputError, match="rows_per_partition must be at least 1, got 0"):
+        score_dask([tmp_path / "big.csv"], tmp_path / "out.parquet", env.model, rows_per_partition=0)
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("level", ["passage", "document"])
 def test_dask_gives_exactly_the_local_engines_output(env, client, inputs, tmp_path, level):
     local = tmp_path / "local.parquet"

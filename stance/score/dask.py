@@ -150,6 +150,8 @@ def score_dask(inputs: Iterable[str | Path], output: str | Path, model_or_models
     """
     if level not in ("passage", "document"):
         raise InputError(f"level must be 'passage' or 'document', got {level!r}")
+    if rows_per_partition < 1:
+        raise InputError(f"rows_per_partition must be at least 1, got {rows_per_partition}")
     to_folder = str(output).endswith(("/", os.sep)) or Path(output).is_dir()
     if to_folder and Path(output).is_dir() and any(Path(output).iterdir()):
         raise InputError(f"{output}: the folder exists and is not empty; remove it or choose another")
