@@ -1,6 +1,7 @@
 """Encoder throughput: passages per CPU-second and per wall second, per head, backend and passage length.
 
-    .venv/bin/python benchmarks/encoder_speed.py [--passages 400] [--repeats 3]
+    .venv/bin/python benchmarks/encoder_speed.py [--passages 400] [--repeats 3] [--parts bare,length,scoring]
+    [--backends torch,onnx-fp32,onnx-int8]
 
 Real text embedded on the CPU by the shipped all-MiniLM-L6-v2 encoder:
 
@@ -240,10 +241,41 @@ def head_scoring(model, texts: list[str], jobs: int, cache: Path | None, repeats
     return statistics.median(cpu), statistics.median(wall)
 
 
+def bare(texts: list[str], repeats: int) -> None:
+    fused = fused_int8()
+    print("\nThe bare encoder, one thread, in this process:\n")
+    print("| backend | tokens read | passages per CPU-second | per wall second | cosine to PyTorch (median) |")
+    print("|---|---:|---:|---:|---:|")
+    for max_length in (128, 256):
+        for name, (cpu, wall, cosine) in bare_encoders(texts, max_length, repeats, fused).items():
+            print(f"| {name} | {max_length} | {cpu:,.1f} | {wall:,.1f} | {cosine:.4f} |", flush=True)
+
+
+def scoring(texts: list[str], backends: list[str], repeats: int) -> None:
+    print("\nThe embed head's whole scoring (256 tokens; --jobs 2: two processes of one thread; CPU of the "
+          "workers counted):\n")
+    print("| backend | jobs | passages per CPU-second | per wall second | re-score from the disk cache, "
+          "per CPU-second |")
+    print("|---|---:|---:|---:|---:|")
+    best = 0.0
+    for backend in backends:
+        model = embed_model(backend)
+        for jobs in (1, 2):
+            with tempfile.TemporaryDirectory() as cache:
+                cpu, wall = head_scoring(model, texts, jobs, Path(cache), 1)
+                again, _ = head_scoring(model, texts, 1, Path(cache), repeats)
+            best = max(best, wall)
+            print(f"| {backend} | {jobs} | {cpu:,.1f} | {wall:,.1f} | {again:,.0f} |", flush=True)
+    print(f"\nAim: {AIM} passages per second on this machine; best whole scoring of UN passages measured here "
+          f"{best:,.0f} per wall second ({'met' if best >= AIM else f'missed by {AIM / best:.1f}x'}).")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, default=400)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--parts", default="bare,length,scoring", help="which of the three parts to run")
+    ap.add_argument("--backends", default=",".join(BACKENDS), help="the backends of the scoring part")
     args = ap.parse_args(argv)
     import onnxruntime
     import torch
@@ -253,32 +285,15 @@ def main(argv=None) -> int:
     print(f"{len(texts):,} UN passages (median {statistics.median(map(len, texts)):.0f} characters); torch "
           f"{torch.__version__}, onnxruntime {onnxruntime.__version__}; median of {args.repeats}; load average "
           f"{os.getloadavg()[0]:.1f} at the start")
-    fused = fused_int8()
-    print("\nThe bare encoder, one thread, in this process:\n")
-    print("| backend | tokens read | passages per CPU-second | per wall second | cosine to PyTorch (median) |")
-    print("|---|---:|---:|---:|---:|")
-    for max_length in (128, 256):
-        for name, (cpu, wall, cosine) in bare_encoders(texts, max_length, args.repeats, fused).items():
-            print(f"| {name} | {max_length} | {cpu:,.1f} | {wall:,.1f} | {cosine:.4f} |", flush=True)
+    parts = set(args.parts.split(","))
+    if "bare" in parts:
+        bare(texts, args.repeats)
     torch.set_num_threads(threads)
-    by_length({"FOMC sentences": fomc_sentences(args.passages), "seed op-ed paragraphs": seed_paragraphs(),
-               "UN passages": texts}, args.repeats)
-    print("\nThe embed head's whole scoring (256 tokens; --jobs 2: two processes of one thread; CPU of the "
-          "workers counted):\n")
-    print("| backend | jobs | passages per CPU-second | per wall second | re-score from the disk cache, "
-          "per CPU-second |")
-    print("|---|---:|---:|---:|---:|")
-    best = 0.0
-    for backend in BACKENDS:
-        model = embed_model(backend)
-        for jobs in (1, 2):
-            with tempfile.TemporaryDirectory() as cache:
-                cpu, wall = head_scoring(model, texts, jobs, Path(cache), 1)
-                again, _ = head_scoring(model, texts, 1, Path(cache), args.repeats)
-            best = max(best, wall)
-            print(f"| {backend} | {jobs} | {cpu:,.1f} | {wall:,.1f} | {again:,.0f} |", flush=True)
-    print(f"\nAim: {AIM} passages per second on this machine; best whole scoring of UN passages measured here "
-          f"{best:,.0f} per wall second ({'met' if best >= AIM else f'missed by {AIM / best:.1f}x'}).")
+    if "length" in parts:
+        by_length({"FOMC sentences": fomc_sentences(args.passages), "seed op-ed paragraphs": seed_paragraphs(),
+                   "UN passages": texts}, args.repeats)
+    if "scoring" in parts:
+        scoring(texts, args.backends.split(","), args.repeats)
     print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
           f"(shared), Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
     return 0

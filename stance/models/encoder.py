@@ -64,6 +64,7 @@ from the store.
         self.encoded = 0
         self.from_store = 0
         self._model = model  # a SentenceTransformer already in memory (e.g. just fine-tuned)
+        self._handed_over = model is not None  # its weights have no name (unlike those loaded here)
         self._onnx_session: OnnxEncoder | None = None
         self._onnx_sha256: str | None = None
         self._unusable: Path | None = None  # a store folder that failed: not tried again
@@ -105,7 +106,7 @@ from the store.
             if self._onnx_sha256 is None:
                 self._onnx_sha256 = hashlib.sha256(self.onnx_bytes).hexdigest()
             weights = "onnx-sha256=" + self._onnx_sha256
-        elif self._model is not None and self.weights is None:
+        elif self._handed_over and self.weights is None:
             return None  # a model handed over in memory: its weights have no name
         else:
             weights = self.weights_sha256 if self.weights is not None else shipped_weights_sha256()
