@@ -309,7 +309,7 @@ def main() -> None:
     model, passages = setup_model(work)
     sizes = [int(s) for s in args.sizes.split(",")]
     refs = {int(s) for s in args.references_at.split(",") if s}
-    skip = [s.strip() for s in args.skip.split(",") if s.strip()]
+    skip = [s.strip() for s in re.split(r",(?! )", args.skip) if s.strip()]  # a case name may hold ", "
     stance = [sys.executable, "-m", "stance", "score"]
     me = [sys.executable, str(Path(__file__).resolve())]
     results = []
