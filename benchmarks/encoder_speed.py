@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
-import io
 import json
 import os
 import platform
@@ -87,34 +86,17 @@ def fused_int8() -> bytes:
     """The candidate graph: the encoder exported with eager attention (the pattern the optimizer fuses),
     fused by onnxruntime's transformer optimizer, then int8 dynamic quantisation as shipped."""
     import onnx
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
     from stance.models.encoder import load_sentence_model
-    from stance.models.onnx_encoder import INPUTS, OPSET
+    from stance.models.onnx_encoder import export_transformer
 
-    transformer = load_sentence_model()[0].auto_model.eval()
+    transformer = load_sentence_model()[0].auto_model
     transformer.set_attn_implementation("eager")
-
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
-    ids = torch.tensor([[101, 7592, 102, 0], [101, 7592, 2088, 102]])
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(LastHiddenState(transformer), (ids, (ids != 0).long(), torch.zeros_like(ids)), buffer,
-                          input_names=list(INPUTS), output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=OPSET, dynamo=False)
-        (Path(tmp) / "fp32.onnx").write_bytes(buffer.getvalue())
+    fp32 = export_transformer(transformer, "onnx-fp32")  # the shipped export, on the eager-attention graph
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "fp32.onnx").write_bytes(fp32)
         fused = optimize_model(str(Path(tmp) / "fp32.onnx"), model_type="bert", num_heads=12, hidden_size=384,
                                opt_level=0)
         counts = {k: v for k, v in fused.get_fused_operator_statistics().items() if v}
