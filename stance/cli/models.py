@@ -6,7 +6,15 @@ import json
 
 import click
 
-from .options import other_codebook_option, progress, project_option, quiet_option, target_col_option
+from .options import (
+    head_params,
+    other_codebook_option,
+    progress,
+    project_option,
+    quiet_option,
+    setfit_budget_options,
+    target_col_option,
+)
 
 dimension_option = click.option(
     "--dimension", "-d", "dimensions", multiple=True,
@@ -50,9 +58,10 @@ examples_option = click.option(
 @click.option("--learning-curve", is_flag=True, help="Also measure the learning curve (macro-F1 by labelled "
               "passages) in the cross-validation and keep it in the model card, for the report; slower.")
 @group_option
+@setfit_budget_options
 @quiet_option
 def train_command(project_path, dimensions, features, include_examples, head, drop_rare, no_evaluate, n_boot,
-                  include_validation, target_col, learning_curve, group_col, quiet):
+                  include_validation, target_col, learning_curve, group_col, time_budget, pairs, quiet):
     """Train one classifier per dimension on the gold labels and save it with a model card.
 
     \b
@@ -60,16 +69,18 @@ def train_command(project_path, dimensions, features, include_examples, head, dr
       stance train --project myproject --dimension posture --include-examples
       stance train --project debates --target-col motion
       stance train --project myproject --group-col outlet
+      stance train --project myproject --head setfit --time-budget 20m --no-evaluate
     """
     from ..models import train_project
 
     if learning_curve and no_evaluate:
         raise click.UsageError("--learning-curve is measured in the cross-validation, which --no-evaluate skips")
+    options = head_params(head, quiet, time_budget, pairs)
     model, evaluation, path = train_project(
         project_path, dimensions=list(dimensions) or None, features=features,
         include_examples=include_examples, drop_rare=drop_rare, cross_validate=not no_evaluate,
         n_boot=n_boot, progress=progress(quiet), include_validation=include_validation, target_column=target_col,
-        learning_curve=learning_curve, group_column=group_col, head=head, head_params={"progress": not quiet})
+        learning_curve=learning_curve, group_column=group_col, head=head, head_params=options)
     click.echo(f"Saved {path} (card: {path.with_suffix('').name}.card.md)")
     for w in getattr(model, "warnings_", []):
         click.echo(f"note: {w}", err=True)
@@ -98,9 +109,11 @@ def train_command(project_path, dimensions, features, include_examples, head, dr
 @target_col_option
 @group_option
 @other_codebook_option
+@setfit_budget_options
 @quiet_option
 def evaluate_command(project_path, dimensions, features, include_examples, head, folds, n_boot, learning_curve,
-                     as_json, model_path, labels_path, text_col, target_col, group_col, allow_other_codebook, quiet):
+                     as_json, model_path, labels_path, text_col, target_col, group_col, allow_other_codebook,
+                     time_budget, pairs, quiet):
     """Cross-validated figures with 95% intervals, beside a majority-class baseline.
 
     Passages of one document (or, with --group-col, of one outlet, author...) never sit on both sides
@@ -112,10 +125,14 @@ def evaluate_command(project_path, dimensions, features, include_examples, head,
       stance evaluate --project myproject --dimension posture --learning-curve
       stance evaluate --project myproject --group-col outlet
       stance evaluate --project myproject --dimension posture --head embed
+      stance evaluate --project myproject --dimension posture --head setfit --pairs 320
       stance evaluate --model myproject/models/stance-X.skops --labels sample.csv --text-col text
       stance evaluate --project debates --target-col motion
     """
+    options = head_params(head, quiet, time_budget, pairs)
     if labels_path:
+        if time_budget is not None or pairs is not None:
+            raise click.UsageError("--time-budget and --pairs are for training; a --labels file measures a saved model")
         if group_col:
             raise click.UsageError("--group-col is for cross-validation; a --labels file is measured as it is")
         _evaluate_file(project_path, model_path, labels_path, text_col, n_boot, as_json, target_col,
@@ -129,7 +146,7 @@ def evaluate_command(project_path, dimensions, features, include_examples, head,
                               include_examples=include_examples, n_splits=folds, n_boot=n_boot,
                               learning_curve=learning_curve, progress=progress(quiet),
                               target_column=target_col, group_column=group_col, head_type=head,
-                              head_params={"progress": not quiet})
+                              head_params=options)
     click.echo(result.summary())
     for d in result.dimensions.values():
         if d.confusion is not None:

@@ -23,6 +23,65 @@ other_codebook_option = click.option(
 )
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+class Duration(click.ParamType):
+    """Seconds, or a number with s, m or h (90, 90s, 10m, 1.5h)."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx) -> float:
+        shown = repr(value) if len(str(value)) <= 40 else repr(str(value)[:40]) + "..."
+        if isinstance(value, (int, float)):
+            seconds = float(value)
+        else:
+            text = str(value).strip().lower()
+            unit = _UNITS.get(text[-1:])
+            try:
+                seconds = float(text[:-1] if unit else text) * (unit or 1)
+            except ValueError:
+                self.fail(f"{shown} is not a duration: give seconds, or e.g. 90s, 10m, 1.5h", param, ctx)
+        if not 0 < seconds < float("inf"):
+            self.fail(f"{shown} must be more than 0 seconds", param, ctx)
+        return seconds
+
+
+setfit_options = [
+    click.option("--time-budget", type=Duration(), default=None, metavar="DURATION",
+                 help="setfit head: stop fine-tuning each model after this long (seconds, or 90s, 10m, 1.5h), "
+                      "shared by its dimensions; the card says when it stopped early. Cross-validation "
+                      "fine-tunes once per fold, each with this budget. Default: no limit."),
+    click.option("--pairs", type=click.IntRange(min=16), default=None, metavar="N",
+                 help="setfit head: contrastive pairs per dimension (default 2,000, i.e. 125 steps of 16; "
+                      "about 24 CPU-minutes per dimension on the 2-core machine of docs/models.md; fewer is faster and rougher)."),
+]
+
+
+def setfit_budget_options(command: Callable) -> Callable:
+    """--time-budget and --pairs, for commands that fine-tune the setfit head."""
+    for option in reversed(setfit_options):
+        command = option(command)
+    return command
+
+
+def head_params(head: str, quiet: bool, time_budget: float | None, pairs: int | None) -> dict:
+    """The head's options from the command line; a usage error for setfit options given to another head."""
+    params: dict = {"progress": not quiet}
+    given = {"--time-budget": time_budget, "--pairs": pairs}
+    if head != "setfit":
+        named = [name for name, value in given.items() if value is not None]
+        if named:
+            verb = "apply" if len(named) > 1 else "applies"
+            raise click.UsageError(f"{' and '.join(named)} {verb} to the setfit head (--head setfit), not {head}")
+        return params
+    if time_budget is not None:
+        params["time_budget"] = time_budget
+    if pairs is not None:
+        params["pairs"] = pairs
+    return params
+
+
 def progress(quiet: bool) -> Callable[[str], None] | None:
     """A progress callback for the library that writes to stderr, or None with --quiet."""
     return None if quiet else (lambda msg: click.echo(msg, err=True))
