@@ -101,7 +101,7 @@ def _encoder_installed() -> bool:
 
 
 @pytest.mark.skipif(not _encoder_installed(), reason="the embeddings extra is not installed")
-def test_train_stops_fine_tuning_at_the_time_budget_and_the_card_says_so(project):
+def test_train_stops_fine_tuning_at_the_time_budget_and_the_card_says_so(project, capfd):
     # 2,000 pairs plan 125 steps (about 24 CPU-minutes); a one-second budget stops after the first step
     result = run("train", "--project", project, "--dimension", "posture", "--head", "setfit", "--include-examples",
                  "--drop-rare", "--no-evaluate", "--time-budget", "1s", "--pairs", 2000, "-q")
@@ -109,3 +109,6 @@ def test_train_stops_fine_tuning_at_the_time_budget_and_the_card_says_so(project
     assert "fine-tuning stopped by the time budget after 1 of 125 steps" in result.output
     card = next((project / "models").glob("*.card.md")).read_text(encoding="utf-8")
     assert "stopped by the time budget after 1 of 125 steps" in card
+    # -q: none of the training library's own log lines or warnings reach the terminal either
+    printed = result.output + "".join(capfd.readouterr())
+    assert "Running training" not in printed and "pin_memory" not in printed

@@ -22,10 +22,12 @@ the rest is skops as usual.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import tempfile
 import time
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -230,6 +232,23 @@ def _safetensors(body) -> bytes:
     return save({k: v.detach().contiguous().cpu() for k, v in body.state_dict().items()})
 
 
+@contextlib.contextmanager
+def quiet_training(progress: bool):
+    """Without progress, setfit's own "***** Running training *****" lines are not printed; torch's warning
+    that a CPU has no pinned memory (meaningless here) never is. Both settings are restored afterwards."""
+    from setfit import logging as setfit_logging
+
+    level = setfit_logging.get_verbosity()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true", category=UserWarning)
+        if not progress:
+            setfit_logging.set_verbosity_warning()
+        try:
+            yield
+        finally:
+            setfit_logging.set_verbosity(level)
+
+
 def fine_tune(texts: list[str], labels: list[str], head: SetFitHead, budget: float | None):
     """A fresh copy of the encoder fine-tuned on (text, label) pairs; returns it and what the run did."""
     with offline():
@@ -263,11 +282,12 @@ def fine_tune(texts: list[str], labels: list[str], head: SetFitHead, budget: flo
                 show_progress_bar=head.progress, report_to="none", save_strategy="no", logging_strategy="no",
                 max_length=head.max_length)
             trainer = Trainer(model=model, args=args, callbacks=[deadline])
-            if not head.progress:  # the training loop's own bar and log lines
-                from transformers.trainer_callback import ProgressCallback
+            with quiet_training(head.progress):
+                if not head.progress:  # the training loop's own bar
+                    from transformers.trainer_callback import ProgressCallback
 
-                trainer.st_trainer.remove_callback(ProgressCallback)
-            trainer.train_embeddings(texts, y, args=args)
+                    trainer.st_trainer.remove_callback(ProgressCallback)
+                trainer.train_embeddings(texts, y, args=args)
             done = int(trainer.st_trainer.state.global_step)
         body.eval()
         return body, {"passages": len(texts), "planned_steps": steps, "steps": done,
