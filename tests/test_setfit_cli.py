@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from test_heads import needs_encoder
 
 import stance.models
 from stance.cli import main
-from stance.errors import ModelError
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +89,7 @@ def test_a_budget_is_refused_when_measuring_a_saved_model(project, tmp_path, see
     assert result.exit_code == 2 and "are for training" in result.output
 
 
-def _encoder_installed() -> bool:
-    try:
-        from stance.models.encoder import embeddings_model_path
-
-        embeddings_model_path()
-        import setfit  # noqa: F401
-    except (ModelError, ImportError):
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _encoder_installed(), reason="the embeddings extra is not installed")
+@needs_encoder
 def test_train_stops_fine_tuning_at_the_time_budget_and_the_card_says_so(project, capfd):
     # 2,000 pairs plan 125 steps (about 24 CPU-minutes); a one-second budget stops after the first step
     result = run("train", "--project", project, "--dimension", "posture", "--head", "setfit", "--include-examples",

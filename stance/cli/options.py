@@ -54,15 +54,21 @@ setfit_options = [
                       "fine-tunes once per fold, each with this budget. Default: no limit."),
     click.option("--pairs", type=click.IntRange(min=16), default=None, metavar="N",
                  help="setfit head: contrastive pairs per dimension (default 2,000, i.e. 125 steps of 16; "
-                      "about 24 CPU-minutes per dimension on the 2-core machine of docs/models.md; fewer is faster and rougher)."),
+                      "about 24 CPU-minutes per dimension on the 2-core machine of docs/models.md; fewer is "
+                      "faster and rougher)."),
 ]
 
 
-def setfit_budget_options(command: Callable) -> Callable:
-    """--time-budget and --pairs, for commands that fine-tune the setfit head."""
-    for option in reversed(setfit_options):
-        command = option(command)
-    return command
+def stacked(options: list[Callable]) -> Callable[[Callable], Callable]:
+    """One decorator that applies several click options in the order listed (as `--help` shows them)."""
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+setfit_budget_options = stacked(setfit_options)  # --time-budget and --pairs, for commands that fine-tune setfit
 
 
 def head_params(head: str, quiet: bool, time_budget: float | None, pairs: int | None) -> dict:
@@ -97,11 +103,7 @@ _COLUMN_OPTIONS = [
 ]
 
 
-def column_options(command: Callable) -> Callable:
-    """--title-col, --date-col, --author-col and --map, for commands that read tables."""
-    for option in reversed(_COLUMN_OPTIONS):
-        command = option(command)
-    return command
+column_options = stacked(_COLUMN_OPTIONS)  # --title-col, --date-col, --author-col and --map, for tables
 
 
 def column_fields(title_col: str | None, date_col: str | None, author_col: str | None,
