@@ -12,7 +12,7 @@ Each data set (see benchmarks/accuracy_sets.py) goes through the toolkit's own `
 training rows drawn with a fixed seed (mean of `--draws` draws; the first split only), scored on at most
 1,000 test rows drawn once with a fixed seed. The setfit head fine-tunes on `SETFIT_PAIRS` contrastive
 pairs (environment; default 320, i.e. 20 steps of 16: about 4 CPU-minutes per fit on this 2-core
-machine; the CLI default of 2,000 pairs, 125 steps, took 23 at 300 labels). `embed-128` is the frozen encoder
+machine, under 2 with `OMP_NUM_THREADS=1`; the CLI default of 2,000 pairs, 125 steps, took 23 at 300 labels). `embed-128` is the frozen encoder
 reading the 128 tokens the setfit head reads. Times are CPU seconds of this process (the machine is shared,
 so wall time is also given) for training and for scoring. Prints one Markdown table and the machine.
 """

@@ -131,7 +131,6 @@ def test_the_store_is_bounded_and_survives_a_damaged_file(tmp_path):
     assert len(other) == 1
 
 
-
 def test_a_torch_encoder_keeps_its_store_once_its_weights_are_loaded(tmp_path):
     """The torch backend's embeddings are kept too, also when the store is set after the first encoding
     (training encodes, then scoring sets the scoring cache): a re-score encodes nothing."""
@@ -142,6 +141,7 @@ def test_a_torch_encoder_keeps_its_store_once_its_weights_are_loaded(tmp_path):
     again.encode(["Withdraw the troops."])
     again.use_store(tmp_path).encode(["Arm Ukraine now.", "Yes."])
     assert first.store is not None and again.encoded == 1 and again.from_store == 2
+
 
 @pytest.fixture(scope="module")
 def int8_model(seed_project):

@@ -47,7 +47,7 @@ class Duration(click.ParamType):
         return seconds
 
 
-setfit_options = [
+_SETFIT_OPTIONS = [
     click.option("--time-budget", type=Duration(), default=None, metavar="DURATION",
                  help="setfit head: stop fine-tuning each model after this long (seconds, or 90s, 10m, 1.5h), "
                       "shared by its dimensions; the card says when it stopped early. Cross-validation "
@@ -68,24 +68,17 @@ def stacked(options: list[Callable]) -> Callable[[Callable], Callable]:
     return decorate
 
 
-setfit_budget_options = stacked(setfit_options)  # --time-budget and --pairs, for commands that fine-tune setfit
+setfit_budget_options = stacked(_SETFIT_OPTIONS)  # --time-budget and --pairs, for commands that fine-tune setfit
 
 
 def head_params(head: str, quiet: bool, time_budget: float | None, pairs: int | None) -> dict:
     """The head's options from the command line; a usage error for setfit options given to another head."""
-    params: dict = {"progress": not quiet}
-    given = {"--time-budget": time_budget, "--pairs": pairs}
-    if head != "setfit":
-        named = [name for name, value in given.items() if value is not None]
-        if named:
-            verb = "apply" if len(named) > 1 else "applies"
-            raise click.UsageError(f"{' and '.join(named)} {verb} to the setfit head (--head setfit), not {head}")
-        return params
-    if time_budget is not None:
-        params["time_budget"] = time_budget
-    if pairs is not None:
-        params["pairs"] = pairs
-    return params
+    given = {k: v for k, v in (("time_budget", time_budget), ("pairs", pairs)) if v is not None}
+    if given and head != "setfit":
+        named = [f"--{k.replace('_', '-')}" for k in given]
+        verb = "apply" if len(named) > 1 else "applies"
+        raise click.UsageError(f"{' and '.join(named)} {verb} to the setfit head (--head setfit), not {head}")
+    return {"progress": not quiet, **given}
 
 
 def progress(quiet: bool) -> Callable[[str], None] | None:
